@@ -1,0 +1,57 @@
+"""Staff roles and what each may do: deny by default.
+
+The table is the single source of truth for function-level access. Views
+state the permission they need with ``@requires(Perm.X)``; a role not
+listed for a permission is refused.
+"""
+
+import enum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SOCIAL_WORKER = "social_worker", _("Social worker")
+    OUTREACH_WORKER = "outreach_worker", _("Outreach worker")
+    COURIER = "courier", _("Courier")
+    CASE_MANAGER = "case_manager", _("Case manager")
+    ME_OFFICER = "me_officer", _("M&E officer")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Administrator")
+
+
+class Perm(enum.Enum):
+    VIEW_CLIENTS = "view_clients"
+    REGISTER_CLIENT = "register_client"
+    RECORD_CONTACT = "record_contact"
+    VIEW_TODAY = "view_today"
+    VIEW_STOCK = "view_stock"
+    RECEIVE_STOCK = "receive_stock"
+    MANAGE_CATALOGUE = "manage_catalogue"
+
+
+_FRONTLINE = frozenset(
+    {
+        Perm.VIEW_CLIENTS,
+        Perm.REGISTER_CLIENT,
+        Perm.RECORD_CONTACT,
+        Perm.VIEW_TODAY,
+        Perm.VIEW_STOCK,
+        Perm.RECEIVE_STOCK,
+    }
+)
+
+ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    Role.SOCIAL_WORKER: _FRONTLINE,
+    Role.OUTREACH_WORKER: _FRONTLINE,
+    Role.CASE_MANAGER: _FRONTLINE - {Perm.RECEIVE_STOCK},
+    Role.COURIER: frozenset(),
+    Role.ME_OFFICER: frozenset({Perm.VIEW_TODAY, Perm.VIEW_STOCK}),
+    Role.MANAGER: frozenset(Perm),
+    Role.ADMIN: frozenset(Perm),
+}
+
+
+def role_can(role: str, perm: Perm) -> bool:
+    return perm in ROLE_PERMS.get(role, frozenset())
