@@ -1,0 +1,30 @@
+from django.db import transaction
+
+from outpost.catalogue import defaults
+from outpost.catalogue.models import Item, ItemCategory, Kit, KitComponent, ServiceType
+from outpost.orgs.models import Organisation
+
+
+@transaction.atomic
+def install_default_catalogue(*, org: Organisation) -> None:
+    """Give a new organisation the default items, kits and services.
+
+    Safe to run again: what the organisation already has is left as it is.
+    """
+    categories = {c.code: c for c in ItemCategory.objects.all()}
+    for category_code, name, low in defaults.ITEMS:
+        Item.objects.get_or_create(
+            org=org,
+            name=name,
+            defaults={"category": categories[category_code], "low_stock_level": low},
+        )
+    items = {i.name: i for i in Item.objects.filter(org=org)}
+    for kit_name, components in defaults.KITS.items():
+        kit, created = Kit.objects.get_or_create(org=org, name=kit_name)
+        if created:
+            KitComponent.objects.bulk_create(
+                KitComponent(kit=kit, item=items[item_name], quantity=quantity)
+                for item_name, quantity in components
+            )
+    for code, name in defaults.SERVICE_TYPES:
+        ServiceType.objects.get_or_create(org=org, code=code, defaults={"name": name})
