@@ -53,6 +53,15 @@ def receive_stock(
     balance, _ = StockBalance.objects.select_for_update().get_or_create(
         location=location, item=item, lot=lot, defaults={"expires_on": expires_on}
     )
+    if balance.expires_on != expires_on:
+        # One lot has one expiry; merging two would hide the earlier date.
+        raise DomainError(
+            gettext(
+                "Lot “%(lot)s” of %(item)s already expires on %(date)s. "
+                "Give stock with another expiry date its own lot number."
+            )
+            % {"lot": lot, "item": item.display_name, "date": balance.expires_on or "—"}
+        )
     StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") + quantity)
     movement = StockMovement.objects.create(
         org_id=location.org_id,
@@ -80,28 +89,39 @@ def dispense_stock(
 ) -> list[StockMovement]:
     """Take items out of a location, the lot that expires first first.
 
-    Must run inside the caller's transaction. Balance rows are locked in one
-    order (item, then lot) so that two visits never deadlock; expired lots
-    are never taken. Raises OutOfStock naming the item, and then nothing of
-    the entry may be saved, which the caller's transaction guarantees.
+    Must run inside the caller's transaction. The balance rows of every item
+    are locked in one query, in one order (item, then expiry), so two visits
+    never deadlock; expired lots are never taken. Raises OutOfStock naming
+    the item, and then nothing of the entry may be saved, which the caller's
+    transaction guarantees.
     """
-    movements = []
-    for item, quantity in sorted(lines, key=lambda line: line[0].pk):
+    for item, quantity in lines:
         _check_same_org(location, item)
         _check_quantity(quantity)
-        balances = list(
-            StockBalance.objects.select_for_update()
-            .filter(location=location, item=item, quantity__gt=0)
-            .exclude(expires_on__lt=occurred_on)
-            .order_by(F("expires_on").asc(nulls_last=True), "pk")
-        )
+    usable = (
+        StockBalance.objects.select_for_update()
+        .filter(location=location, item_id__in=[item.pk for item, _ in lines], quantity__gt=0)
+        .exclude(expires_on__lt=occurred_on)
+        .order_by("item_id", F("expires_on").asc(nulls_last=True), "pk")
+    )
+    balances_by_item: dict[int, list[StockBalance]] = {}
+    for balance in usable:
+        balances_by_item.setdefault(balance.item_id, []).append(balance)
+    movements: list[StockMovement] = []
+    touched: list[StockBalance] = []
+    for item, quantity in sorted(lines, key=lambda line: line[0].pk):
+        balances = balances_by_item.get(item.pk, [])
         on_hand = sum(balance.quantity for balance in balances)
         if quantity > on_hand:
             raise OutOfStock(item_name=item.display_name, on_hand=on_hand, requested=quantity)
         remaining = quantity
         for balance in balances:
+            if remaining == 0:
+                break
             taken = min(remaining, balance.quantity)
-            StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") - taken)
+            # The row is locked, so writing the new value back is safe.
+            balance.quantity -= taken
+            touched.append(balance)
             movements.append(
                 StockMovement(
                     org_id=location.org_id,
@@ -117,8 +137,7 @@ def dispense_stock(
                 )
             )
             remaining -= taken
-            if remaining == 0:
-                break
+    StockBalance.objects.bulk_update(touched, ["quantity"])
     return StockMovement.objects.bulk_create(movements)
 
 

@@ -117,3 +117,28 @@ class StockActionTests(BaseTestCase):
                     occurred_on=TODAY,
                 )
         self.assertEqual(self.on_hand(self.syringe), 100)
+
+    def test_refuses_a_second_expiry_date_for_the_same_lot(self) -> None:
+        naloxone = self.org.items.get(category__code="naloxone")
+        location = store_of(self.site)
+        receive_stock(
+            location=location,
+            item=naloxone,
+            quantity=5,
+            lot="N1",
+            expires_on=datetime.date(2027, 1, 1),
+            worker=self.manager,
+            occurred_on=TODAY,
+        )
+        with self.assertRaisesMessage(DomainError, "N1"):
+            receive_stock(
+                location=location,
+                item=naloxone,
+                quantity=5,
+                lot="N1",
+                expires_on=datetime.date(2026, 6, 1),
+                worker=self.manager,
+                occurred_on=TODAY,
+            )
+        balance = StockBalance.objects.get(location=location, item=naloxone, lot="N1")
+        self.assertEqual((balance.quantity, balance.expires_on), (5, datetime.date(2027, 1, 1)))
