@@ -11,7 +11,12 @@ def install_default_catalogue(*, org: Organisation) -> None:
 
     Safe to run again: what the organisation already has is left as it is.
     """
-    categories = {c.code: c for c in ItemCategory.objects.all()}
+    categories = {
+        code: ItemCategory.objects.get_or_create(
+            code=code, defaults={"name": name, "needs_expiry": needs_expiry}
+        )[0]
+        for code, name, needs_expiry in defaults.CATEGORIES
+    }
     for category_code, name, low in defaults.ITEMS:
         Item.objects.get_or_create(
             org=org,
