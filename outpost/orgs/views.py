@@ -17,7 +17,9 @@ def home(request: HttpRequest) -> HttpResponse:
     membership = getattr(request, "membership", None)
     if membership is None:
         return TemplateResponse(request, "orgs/no_membership.html", status=403)
-    if membership.site_id is not None and role_can(membership.role, Perm.VIEW_TODAY):
+    if not role_can(membership.role, Perm.VIEW_TODAY):
+        return TemplateResponse(request, "orgs/role_home.html")
+    if membership.site_id is not None:
         return redirect("contacts:today", site_id=membership.site_id)
     return redirect("orgs:sites")
 

@@ -1,0 +1,141 @@
+import datetime
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from outpost.catalogue.models import Item, Kit, ServiceType
+from outpost.clients.models import Client
+from outpost.contacts.models import Contact, ContactItem, ContactService
+from outpost.core.audit import audit
+from outpost.core.errors import DomainError
+from outpost.inventory.actions import dispense_stock, store_of
+from outpost.orgs.models import Site, User
+
+MAX_LINE_QUANTITY = 1000
+MAX_RETURNED = 10_000
+
+
+@dataclass(frozen=True)
+class Handout:
+    """What a contact hands out: whole kits and single items, with counts."""
+
+    kits: Sequence[tuple[Kit, int]] = ()
+    items: Sequence[tuple[Item, int]] = ()
+    services: Sequence[ServiceType] = field(default_factory=tuple)
+
+
+@transaction.atomic
+def record_contact(
+    *,
+    site: Site,
+    worker: User,
+    channel: str,
+    client: Client | None,
+    handout: Handout,
+    syringes_returned: int = 0,
+    occurred_at: datetime.datetime | None = None,
+    idempotency_key: uuid.UUID | None = None,
+) -> Contact:
+    """Record a contact and take what was handed out from the site's store.
+
+    A retried request with the same idempotency key returns the contact it
+    made the first time and records nothing again. If any item is short,
+    nothing of the contact is saved.
+    """
+    if idempotency_key is not None:
+        earlier = Contact.objects.filter(idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            return earlier
+    _check_entry(site, client, handout, syringes_returned)
+    moment = occurred_at or timezone.now()
+    date = site.local_date(moment)
+    contact = Contact(
+        org_id=site.org_id,
+        site=site,
+        client=client,
+        channel=channel,
+        occurred_at=moment,
+        date=date,
+        worker=worker,
+        syringes_returned=syringes_returned,
+        idempotency_key=idempotency_key,
+    )
+    if idempotency_key is None:
+        contact.save()
+    else:
+        try:
+            with transaction.atomic():
+                contact.save()
+        except IntegrityError:
+            # The same retry won a race with this one; return its contact.
+            return Contact.objects.get(idempotency_key=idempotency_key)
+    lines = _item_lines(handout)
+    ContactItem.objects.bulk_create(
+        ContactItem(contact=contact, item=item, kit=kit, quantity=quantity)
+        for (item, kit), quantity in lines
+    )
+    ContactService.objects.bulk_create(
+        ContactService(contact=contact, service_type=service)
+        for service in {s.pk: s for s in handout.services}.values()
+    )
+    totals: Counter[int] = Counter()
+    items_by_id = {}
+    for (item, _kit), quantity in lines:
+        totals[item.pk] += quantity
+        items_by_id[item.pk] = item
+    dispense_stock(
+        location=store_of(site),
+        lines=[(items_by_id[pk], quantity) for pk, quantity in totals.items()],
+        worker=worker,
+        occurred_on=date,
+        contact_id=contact.pk,
+    )
+    if client is not None:
+        _note_first_contact(client, date)
+    audit(actor_id=worker.pk, org_id=site.org_id, verb="contact.recorded", target=contact)
+    return contact
+
+
+def _item_lines(handout: Handout) -> list[tuple[tuple[Item, Kit | None], int]]:
+    lines: list[tuple[tuple[Item, Kit | None], int]] = []
+    for kit, count in handout.kits:
+        # .all() uses components prefetched by the caller, if any.
+        for component in kit.components.all():
+            lines.append(((component.item, kit), component.quantity * count))
+    lines.extend(((item, None), quantity) for item, quantity in handout.items)
+    return lines
+
+
+def _check_entry(
+    site: Site, client: Client | None, handout: Handout, syringes_returned: int
+) -> None:
+    org_id = site.org_id
+    if client is not None and client.org_id != org_id:
+        raise DomainError(gettext("That client is not known here."))
+    things = [kit for kit, _ in handout.kits] + [item for item, _ in handout.items]
+    if any(thing.org_id != org_id or not thing.is_active for thing in things):
+        raise DomainError(gettext("An item or kit is not in this organisation's catalogue."))
+    if any(s.org_id != org_id or not s.is_active for s in handout.services):
+        raise DomainError(gettext("A service is not in this organisation's catalogue."))
+    counts = [count for _, count in handout.kits] + [count for _, count in handout.items]
+    if any(not 0 < count <= MAX_LINE_QUANTITY for count in counts):
+        raise DomainError(
+            gettext("Each quantity must be between 1 and %(max)d.") % {"max": MAX_LINE_QUANTITY}
+        )
+    if not 0 <= syringes_returned <= MAX_RETURNED:
+        raise DomainError(
+            gettext("Returned syringes must be between 0 and %(max)d.") % {"max": MAX_RETURNED}
+        )
+
+
+def _note_first_contact(client: Client, date: datetime.date) -> None:
+    # A backdated entry can be earlier than the first contact known so far.
+    Client.objects.filter(
+        Q(first_contact_date__isnull=True) | Q(first_contact_date__gt=date), pk=client.pk
+    ).update(first_contact_date=date)

@@ -1,0 +1,84 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from outpost.catalogue.models import Item, Kit, ServiceType
+from outpost.clients.models import Client
+from outpost.core.choices import Channel
+from outpost.orgs.models import Organisation, Site
+
+
+class ContactQuerySet(models.QuerySet["Contact"]):
+    def at_site_on(self, site: Site, date: datetime.date) -> "ContactQuerySet":
+        return self.filter(site=site, date=date)
+
+
+class Contact(models.Model):
+    """One encounter at one place, through one channel (SPEC §2).
+
+    A contact without a client is anonymous: it counts towards contacts and
+    items, never towards unique clients.
+    """
+
+    org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="contacts")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="contacts"
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    occurred_at = models.DateTimeField(_("time"))
+    date = models.DateField(help_text="The local date at the site.")
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    syringes_returned = models.PositiveIntegerField(_("used syringes returned"), default=0)
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [
+            models.Index(fields=["org", "date"], name="contact_org_date"),
+            models.Index(fields=["site", "date"], name="contact_site_date"),
+            models.Index(fields=["client", "date"], name="contact_client_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_channel_display()} {self.client or '—'}"
+
+
+class ContactItem(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    kit = models.ForeignKey(Kit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="contact_item_qty_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.item}"
+
+
+class ContactService(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="services")
+    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "service_type"], name="contact_service_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.service_type)

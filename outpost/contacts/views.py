@@ -1,0 +1,165 @@
+from django.contrib import messages
+from django.db.models import Count, Prefetch, Sum
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from outpost.catalogue.models import Item
+from outpost.clients.access import get_client_for_user
+from outpost.clients.duplicates import possible_duplicates
+from outpost.clients.forms import CodeForm, RegistrationForm
+from outpost.clients.models import Client
+from outpost.contacts.actions import record_contact
+from outpost.contacts.forms import ContactForm
+from outpost.contacts.models import Contact, ContactItem
+from outpost.core.errors import DomainError
+from outpost.core.roles import Perm
+from outpost.inventory.actions import store_of
+from outpost.inventory.models import StockBalance
+from outpost.orgs.access import AuthedRequest, get_site_for_user, requires
+from outpost.orgs.models import Site
+
+RECENT_CONTACTS = 5
+
+
+@requires(Perm.RECORD_CONTACT)
+def entry(request: AuthedRequest, site_id: int) -> HttpResponse:
+    """The quick-entry screen: type a code to start."""
+    site = get_site_for_user(request, site_id)
+    form = CodeForm(today=site.local_today())
+    return TemplateResponse(request, "contacts/entry.html", {"site": site, "form": form})
+
+
+@require_POST
+@requires(Perm.RECORD_CONTACT)
+def find(request: AuthedRequest, site_id: int) -> HttpResponse:
+    """Open the client with the typed code, or offer to register it."""
+    site = get_site_for_user(request, site_id)
+    today = site.local_today()
+    form = CodeForm(request.POST, today=today)
+    if not form.is_valid():
+        context = {"site": site, "form": form}
+        return TemplateResponse(request, "contacts/entry.html", context, status=422)
+    parts = form.cleaned_data["code"]
+    client = Client.objects.filter(org_id=request.membership.org_id, code=parts.code).first()
+    if client is not None:
+        return redirect("contacts:visit", site_id=site.pk, client_id=client.pk)
+    registration = RegistrationForm(
+        today=today,
+        initial={
+            "mother_name": parts.mother,
+            "father_name": parts.father,
+            "sex": parts.sex,
+            "birth_date": parts.birth_date,
+        },
+    )
+    context = {
+        "site": site,
+        "form": form,
+        "unknown_code": parts.code,
+        "duplicates": possible_duplicates(request.membership.org_id, parts),
+        "registration": registration,
+    }
+    return TemplateResponse(request, "contacts/entry.html", context)
+
+
+@requires(Perm.RECORD_CONTACT)
+def visit(request: AuthedRequest, site_id: int, client_id: int) -> HttpResponse:
+    """The client card and what was given at this contact."""
+    site = get_site_for_user(request, site_id)
+    client = get_client_for_user(request, client_id)
+    return _contact_page(request, site, client)
+
+
+@requires(Perm.RECORD_CONTACT)
+def anonymous(request: AuthedRequest, site_id: int) -> HttpResponse:
+    """A contact with no code: counted as a contact, never as a client."""
+    site = get_site_for_user(request, site_id)
+    return _contact_page(request, site, None)
+
+
+def _contact_page(request: AuthedRequest, site: Site, client: Client | None) -> HttpResponse:
+    items = list(
+        Item.objects.filter(org_id=site.org_id, is_active=True).select_related("category")
+    )
+    form = ContactForm(request.POST or None, site=site, items=items)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                record_contact(
+                    site=site,
+                    worker=request.user,
+                    channel=form.cleaned_data["channel"],
+                    client=client,
+                    handout=form.handout(),
+                    syringes_returned=form.cleaned_data["syringes_returned"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                label = client.code if client else _("anonymous contact")
+                messages.success(request, _("Saved: %(who)s.") % {"who": label})
+                return redirect("contacts:entry", site_id=site.pk)
+        status = 422
+    context = {
+        "site": site,
+        "client": client,
+        "form": form,
+        "recent": _recent_contacts(client) if client else [],
+    }
+    return TemplateResponse(request, "contacts/contact_form.html", context, status=status)
+
+
+def _recent_contacts(client: Client) -> list[Contact]:
+    return list(
+        Contact.objects.filter(client=client)
+        .select_related("site")
+        .prefetch_related(
+            Prefetch("items", queryset=ContactItem.objects.select_related("item")),
+            "services__service_type",
+        )
+        .order_by("-occurred_at")[:RECENT_CONTACTS]
+    )
+
+
+@requires(Perm.VIEW_TODAY)
+def today(request: AuthedRequest, site_id: int) -> HttpResponse:
+    """The day at a site: contacts, clients, what went out, what is left."""
+    site = get_site_for_user(request, site_id)
+    date = site.local_today()
+    contacts = Contact.objects.at_site_on(site, date)
+    figures = contacts.aggregate(
+        contacts=Count("pk"),
+        clients=Count("client", distinct=True),
+        returned=Sum("syringes_returned"),
+    )
+    handed_out = (
+        ContactItem.objects.filter(contact__site=site, contact__date=date)
+        .values("item_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    handed_out_by_item = {row["item_id"]: row["total"] for row in handed_out}
+    on_hand = StockBalance.objects.filter(location=store_of(site)).on_hand_by_item()
+    items = Item.objects.filter(org_id=site.org_id, is_active=True).select_related("category")
+    rows = [
+        {
+            "item": item,
+            "handed_out": handed_out_by_item.get(item.pk, 0),
+            "on_hand": on_hand.get(item.pk, 0),
+            "low": on_hand.get(item.pk, 0) < item.low_stock_level,
+        }
+        for item in items
+    ]
+    context = {
+        "site": site,
+        "date": date,
+        "figures": figures,
+        "rows": rows,
+        "low_count": sum(1 for row in rows if row["low"]),
+    }
+    return TemplateResponse(request, "contacts/today.html", context)
