@@ -66,8 +66,15 @@ def item_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _item_page(request: AuthedRequest, item: Item) -> HttpResponse:
-    title = item.display_name
     form = ItemForm(_post_data(request), instance=item)
+    return _form_page(request, form, new_title=_("New item"), saved=_("The item is saved."))
+
+
+def _form_page(
+    request: AuthedRequest, form: ItemForm | ServiceTypeForm, *, new_title: str, saved: str
+) -> HttpResponse:
+    """Save a one-model catalogue form, or show it again with its errors."""
+    title = form.instance.display_name
     if form.is_bound and form.is_valid():
         try:
             with transaction.atomic():
@@ -75,12 +82,12 @@ def _item_page(request: AuthedRequest, item: Item) -> HttpResponse:
         except IntegrityError:
             form.add_error(None, _("Someone else changed the catalogue. Please try again."))
         else:
-            messages.success(request, _("The item is saved."))
+            messages.success(request, saved)
             return redirect("catalogue:index")
     return TemplateResponse(
         request,
-        "catalogue/item_form.html",
-        {"form": form, "title": title},
+        "catalogue/entry_form.html",
+        {"form": form, "title": title, "new_title": new_title},
         status=INVALID if form.is_bound else 200,
     )
 
@@ -136,20 +143,7 @@ def service_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _service_page(request: AuthedRequest, service_type: ServiceType) -> HttpResponse:
-    title = service_type.display_name
     form = ServiceTypeForm(_post_data(request), instance=service_type)
-    if form.is_bound and form.is_valid():
-        try:
-            with transaction.atomic():
-                form.save()
-        except IntegrityError:
-            form.add_error(None, _("Someone else changed the catalogue. Please try again."))
-        else:
-            messages.success(request, _("The service type is saved."))
-            return redirect("catalogue:index")
-    return TemplateResponse(
-        request,
-        "catalogue/service_form.html",
-        {"form": form, "title": title},
-        status=INVALID if form.is_bound else 200,
+    return _form_page(
+        request, form, new_title=_("New service type"), saved=_("The service type is saved.")
     )
