@@ -20,3 +20,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # Tests compare English source text; pages in uk and ru are tested by
     # asking for them explicitly.
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default() -> None:
+    """Start every test in English; a page may switch the thread's language."""
+    from django.utils import translation
+
+    translation.activate("en")

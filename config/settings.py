@@ -4,9 +4,11 @@ The README lists each variable. SQLite is the default; DATABASE_URL selects
 PostgreSQL. https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -39,6 +41,10 @@ INSTALLED_APPS = [
     # Third party
     "django_htmx",
     "template_partials",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     # Outpost, in the direction imports flow
     "outpost.core",
     "outpost.orgs",
@@ -46,21 +52,33 @@ INSTALLED_APPS = [
     "outpost.catalogue",
     "outpost.inventory",
     "outpost.contacts",
+    "outpost.vault",
+    "outpost.accounts",
+    "outpost.audit",
+    "outpost.backup",
     "outpost.demo",
 ]
 
 MIDDLEWARE = [
+    "outpost.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "outpost.vault.middleware.LockedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "outpost.accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "outpost.orgs.middleware.MembershipMiddleware",
+    "outpost.accounts.middleware.RequireOTPMiddleware",
+    "outpost.accounts.middleware.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,14 +127,41 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"
+AUTHENTICATION_BACKENDS = [
+    # django-axes refuses locked-out attempts before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Two-factor sign-in (TOTP, with single-use recovery codes) for every staff
+# role. Only a local demo should turn it off.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", default=True)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", default="Outpost")
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# Lockout: 5 failures in 15 minutes lock that username from that address for
+# 15 minutes, whether or not the username exists (DHIS2's known-good default).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+
+# Sessions end after 15 idle minutes and at most 8 hours after sign-in:
+# staff share devices at outreach points (ASVS 7.3.1, 7.3.2).
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", default=15 * 60)
+SESSION_ABSOLUTE_LIMIT = env_int("SESSION_ABSOLUTE_LIMIT", default=8 * 60 * 60)
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "outpost.accounts.passwords.ContextWordsValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -148,17 +193,55 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIMIT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The __Host- prefix pins a cookie to this exact host over HTTPS (ASVS 3.3.2).
+SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", default=False) else None
 )
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# https://django-csp.readthedocs.io/en/latest/configuration.html
+# No inline scripts or styles, nothing from another origin (ASVS 3.4.3).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+
+# Keys live outside the database and are not derived from SECRET_KEY. The
+# master key file is what "lock" removes; keep it on tmpfs where possible
+# and its sealed copy offline (docs/security.md).
+KEY_DIR = Path(env_str("KEY_DIR", default=str(BASE_DIR / "var" / "keys")))
+BACKUP_DIR = Path(env_str("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups")))
+
+# Retention limits (docs/security.md).
+CONTACT_DETAILS_RETENTION_DAYS = env_int("CONTACT_DETAILS_RETENTION_DAYS", default=180)
+DELIVERY_ADDRESS_RETENTION_DAYS = env_int("DELIVERY_ADDRESS_RETENTION_DAYS", default=7)
+BOT_STATE_RETENTION_HOURS = env_int("BOT_STATE_RETENTION_HOURS", default=24)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 

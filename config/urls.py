@@ -13,4 +13,7 @@ urlpatterns = [
     path("catalogue/", include("outpost.catalogue.urls")),
     path("stock/", include("outpost.inventory.urls")),
     path("sites/", include("outpost.contacts.urls")),
+    path("account/", include("outpost.accounts.urls")),
+    path("audit/", include("outpost.audit.urls")),
+    path("vault/", include("outpost.vault.urls")),
 ]

@@ -1,6 +1,11 @@
+import contextvars
+
 from django.db import models
 
 from outpost.core.models import AuditEvent
+
+# Set per request by RequestIdMiddleware; commands run with an empty id.
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
 
 def audit(*, actor_id: int | None, org_id: int | None, verb: str, target: models.Model) -> None:

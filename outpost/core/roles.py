@@ -29,6 +29,10 @@ class Perm(enum.Enum):
     VIEW_STOCK = "view_stock"
     RECEIVE_STOCK = "receive_stock"
     MANAGE_CATALOGUE = "manage_catalogue"
+    VIEW_CONTACT_DETAILS = "view_contact_details"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_STAFF = "manage_staff"
+    LOCK_SYSTEM = "lock_system"
 
 
 _FRONTLINE = frozenset(
@@ -42,13 +46,15 @@ _FRONTLINE = frozenset(
     }
 )
 
+# Contact details are kept only for clients staff must reach: outreach and
+# case management. The window sees codes, not phone numbers.
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.SOCIAL_WORKER: _FRONTLINE,
-    Role.OUTREACH_WORKER: _FRONTLINE,
-    Role.CASE_MANAGER: _FRONTLINE - {Perm.RECEIVE_STOCK},
+    Role.OUTREACH_WORKER: _FRONTLINE | {Perm.VIEW_CONTACT_DETAILS},
+    Role.CASE_MANAGER: (_FRONTLINE - {Perm.RECEIVE_STOCK}) | {Perm.VIEW_CONTACT_DETAILS},
     Role.COURIER: frozenset(),
     Role.ME_OFFICER: frozenset({Perm.VIEW_TODAY, Perm.VIEW_STOCK}),
-    Role.MANAGER: frozenset(Perm),
+    Role.MANAGER: frozenset(Perm) - {Perm.MANAGE_STAFF, Perm.LOCK_SYSTEM},
     Role.ADMIN: frozenset(Perm),
 }
 
