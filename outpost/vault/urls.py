@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from outpost.vault import views
 
 app_name = "vault"
-urlpatterns: list = []
+urlpatterns = [
+    path("lock/", views.lock, name="lock"),
+]
