@@ -1,12 +1,12 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from outpost.accounts import views as account_views
 from outpost.orgs import views as org_views
 
 urlpatterns = [
     path("", org_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", account_views.sign_in, name="login"),
+    path("accounts/logout/", account_views.sign_out, name="logout"),
     path("language/", org_views.set_language, name="set_language"),
     path("orgs/", include("outpost.orgs.urls")),
     path("clients/", include("outpost.clients.urls")),

@@ -13,7 +13,7 @@ from typing import Concatenate, ParamSpec, TypeGuard
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404
 
 from outpost.core.roles import Perm, role_can
@@ -29,16 +29,18 @@ class AuthedRequest(HttpRequest):
     membership: Membership
 
 
-View = Callable[Concatenate[AuthedRequest, P], HttpResponse]
+View = Callable[Concatenate[AuthedRequest, P], HttpResponseBase]
 
 
 def requires(
     perm: Perm,
-) -> Callable[[View[P]], Callable[Concatenate[HttpRequest, P], HttpResponse]]:
+) -> Callable[[View[P]], Callable[Concatenate[HttpRequest, P], HttpResponseBase]]:
     """Allow the view only to signed-in staff whose role grants ``perm``."""
 
-    def decorator(view: View[P]) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
-        def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def decorator(view: View[P]) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
+        def wrapper(
+            request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs
+        ) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not _is_allowed(request, perm):

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
+from outpost.accounts.tests.factories import code_for, make_device
 from outpost.catalogue.models import Item, Kit, KitComponent
 from outpost.clients.models import Client
 from outpost.contacts.models import Contact
@@ -73,6 +74,7 @@ def test_worker_registers_a_client_at_the_window_and_records_a_visit(
     worker = make_staff(org, "worker", Role.SOCIAL_WORKER, site)
     worker.language = "en"
     worker.save(update_fields=["language"])
+    authenticator = make_device(worker)
     for item in Item.objects.filter(org=org):
         stock(site, item, 100, worker)
     syringe = Item.objects.get(org=org, name="Syringe 2 ml")
@@ -82,11 +84,15 @@ def test_worker_registers_a_client_at_the_window_and_records_a_visit(
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
 
-    # Sign in: home sends a worker with a site to that site's day.
+    # Sign in with the password and a code from the authenticator app: home
+    # sends a worker with a site to that site's day.
     page.goto(f"{live_server.url}/accounts/login/")
     page.locator("#id_username").fill("worker")
     page.locator("#id_password").fill(PASSWORD)
     page.locator("#id_password").press("Enter")
+    expect(page).to_have_url(re.compile(r"/account/two-factor/"))
+    page.locator("#id_code").fill(code_for(authenticator))
+    page.locator("#id_code").press("Enter")
     expect(page).to_have_url(re.compile(rf"/{site.pk}/today/$"))
     syringes_before = on_hand(page, syringe)
     assert syringes_before == 100

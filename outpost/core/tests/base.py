@@ -6,7 +6,12 @@ room of organisation A; ``outsider`` is a social worker of organisation B.
 
 import datetime
 
+import django.test
 from django.test import TestCase
+from django_otp import DEVICE_ID_SESSION_KEY  # type: ignore[import-untyped]  # untyped
+from django_otp.plugins.otp_totp.models import (  # type: ignore[import-untyped]  # untyped
+    TOTPDevice,
+)
 
 from outpost.catalogue.actions import install_default_catalogue
 from outpost.catalogue.models import Item, Kit, ServiceType
@@ -68,7 +73,27 @@ def stock(site: Site, item: Item, quantity: int, worker: User) -> None:
     )
 
 
+class StaffClient(django.test.Client):
+    """A test client whose ``force_login`` also passes the second factor.
+
+    It gives the user a confirmed authenticator if they have none and marks
+    the session verified as ``django_otp.login`` does. Signing in registers
+    the StaffSession the session limits need (outpost.accounts.signals).
+    Tests of the password-only state use a plain ``Client``.
+    """
+
+    def force_login(self, user: User, backend: str | None = None) -> None:
+        super().force_login(user, backend)
+        device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user_id=user.pk, name="Test phone", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
 class BaseTestCase(TestCase):
+    client_class = StaffClient
     org: Organisation
     site: Site
     worker: User

@@ -8,12 +8,14 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
+from outpost.accounts.tests.factories import code_for, make_device
 from outpost.core.roles import Role
 from outpost.core.tests.base import BaseTestCase, make_site, make_staff
 from outpost.orgs.models import Membership, User
 
-# Session, user, membership (twice: the session names no organisation), sites.
-SITE_LIST_QUERIES = 5
+# Session, user, authenticator, session register, membership (twice: the
+# session names no organisation), sites.
+SITE_LIST_QUERIES = 7
 
 
 class OrgViewTestCase(BaseTestCase):
@@ -74,13 +76,18 @@ class SignInTests(OrgViewTestCase):
         self.assertContains(response, 'type="password"')
 
     def test_signing_in_with_a_demo_like_user_opens_their_day(self) -> None:
-        """A social worker with a usual site signs in and lands on its today page."""
+        """A social worker gives password and code and lands on their site's today page."""
         demo = make_staff(self.org, "demo", Role.SOCIAL_WORKER, self.site)
+        device = make_device(demo)
         response = self.client.post(
             "/accounts/login/", {"username": "demo", "password": "correct horse battery"}
         )
-        self.assertRedirects(response, reverse("home"), fetch_redirect_response=False)
+        self.assertRedirects(
+            response, reverse("accounts:otp_verify"), fetch_redirect_response=False
+        )
         self.assertEqual(int(self.client.session[SESSION_KEY]), demo.pk)
+        response = self.client.post(reverse("accounts:otp_verify"), {"code": code_for(device)})
+        self.assertRedirects(response, reverse("home"), fetch_redirect_response=False)
         response = self.client.get(reverse("home"), follow=True)
         self.assertRedirects(response, reverse("contacts:today", args=[self.site.pk]))
 
@@ -95,17 +102,25 @@ class SignInTests(OrgViewTestCase):
         self.assertNotIn(SESSION_KEY, self.client.session)
 
     def test_signing_in_honours_a_local_next_only(self) -> None:
-        """After sign-in a local next is followed and a foreign one is ignored."""
-        make_staff(self.org, "demo", Role.SOCIAL_WORKER, self.site)
+        """A local next is carried through the second factor; a foreign one is dropped."""
+        demo = make_staff(self.org, "demo", Role.SOCIAL_WORKER, self.site)
+        device = make_device(demo)
         credentials = {"username": "demo", "password": "correct horse battery"}
         stock_url = reverse("inventory:location", args=[self.site.pk])
+        verify_url = reverse("accounts:otp_verify")
         response = self.client.post(f"/accounts/login/?next={stock_url}", credentials)
+        self.assertRedirects(
+            response,
+            f"{verify_url}?next={stock_url.replace('/', '%2F')}",
+            fetch_redirect_response=False,
+        )
+        response = self.client.post(response["Location"], {"code": code_for(device)})
         self.assertRedirects(response, stock_url, fetch_redirect_response=False)
         self.client.logout()
         response = self.client.post(
             "/accounts/login/", {**credentials, "next": "https://evil.example/"}
         )
-        self.assertRedirects(response, reverse("home"), fetch_redirect_response=False)
+        self.assertRedirects(response, verify_url, fetch_redirect_response=False)
 
 
 class LanguageSwitchTests(OrgViewTestCase):
