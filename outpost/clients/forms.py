@@ -93,3 +93,8 @@ def _preview_part(name: str) -> str:
         return fold_name(name or None)
     except ValidationError:
         return "??"
+
+
+class ContactDetailsForm(forms.Form):
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    telegram = forms.CharField(label=_("Telegram name"), max_length=64, required=False)

@@ -35,6 +35,7 @@ class Client(models.Model):
     birth_date = models.DateField(_("date of birth"))
     network_key = models.CharField(max_length=64, db_index=True)
     first_contact_date = models.DateField(_("first contact"), null=True, blank=True)
+    last_contact_date = models.DateField(_("last contact"), null=True, blank=True)
     registered_at = models.DateTimeField(auto_now_add=True)
 
     objects = ClientQuerySet.as_manager()
@@ -67,3 +68,33 @@ class ClientGroup(models.Model):
 
     def __str__(self) -> str:
         return self.get_group_display()
+
+
+class ContactDetails(models.Model):
+    """How to reach a client, kept only while it is needed.
+
+    The values are ciphertext (``outpost.vault.crypto``) bound to this row and
+    column; the ``*_index`` columns are keyed blind indexes for exact look-up.
+    Nothing here is readable from a copy of the database without the keys.
+    """
+
+    client = models.OneToOneField(
+        Client, on_delete=models.CASCADE, primary_key=True, related_name="contact_details"
+    )
+    phone = models.BinaryField(null=True, editable=False)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    telegram = models.BinaryField(null=True, editable=False)
+    telegram_index = models.CharField(max_length=64, blank=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact details")
+        verbose_name_plural = _("contact details")
+
+    def __str__(self) -> str:
+        return f"contact details of client #{self.pk}"
+
+    @staticmethod
+    def context(row: "ContactDetails", field: str) -> str:
+        """What each ciphertext is bound to, so it cannot be moved elsewhere."""
+        return f"clients.contactdetails.{field}:{row.pk}"

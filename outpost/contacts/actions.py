@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -97,7 +97,7 @@ def record_contact(
         contact_id=contact.pk,
     )
     if client is not None:
-        _note_first_contact(client, date)
+        _note_contact_dates(client, date)
     audit(actor_id=worker.pk, org_id=site.org_id, verb="contact.recorded", target=contact)
     return contact
 
@@ -134,8 +134,16 @@ def _check_entry(
         )
 
 
-def _note_first_contact(client: Client, date: datetime.date) -> None:
-    # A backdated entry can be earlier than the first contact known so far.
-    Client.objects.filter(
-        Q(first_contact_date__isnull=True) | Q(first_contact_date__gt=date), pk=client.pk
-    ).update(first_contact_date=date)
+def _note_contact_dates(client: Client, date: datetime.date) -> None:
+    # A backdated entry can be earlier than the first contact known so far,
+    # and is not the latest one.
+    Client.objects.filter(pk=client.pk).update(
+        first_contact_date=Case(
+            When(Q(first_contact_date__isnull=True) | Q(first_contact_date__gt=date), then=date),
+            default=F("first_contact_date"),
+        ),
+        last_contact_date=Case(
+            When(Q(last_contact_date__isnull=True) | Q(last_contact_date__lt=date), then=date),
+            default=F("last_contact_date"),
+        ),
+    )

@@ -17,7 +17,7 @@ from outpost.orgs.models import User
 
 # Session, user, membership (twice: the session names no organisation),
 # site, store, balances, movements.
-STOCK_PAGE_QUERIES = 8
+STOCK_PAGE_QUERIES = 10
 
 
 class StockTestCase(BaseTestCase):
