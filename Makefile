@@ -16,10 +16,16 @@ $(STAMP): requirements/lock.txt
 	$(BIN)/pip install --quiet -r requirements/lock.txt
 	touch $(STAMP)
 
+# The local demo signs in with a password only, so it can be tried without an
+# authenticator app; every real deployment keeps OTP_REQUIRED=true.
+DEMO_ENV := DEBUG=true OTP_REQUIRED=false
+
 run: venv
-	DEBUG=true $(BIN)/python manage.py migrate --no-input
-	DEBUG=true $(BIN)/python manage.py seed_demo
-	DEBUG=true $(BIN)/python manage.py runserver $(HOST)
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
+	$(DEMO_ENV) $(BIN)/python manage.py keys_init --if-missing
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	@echo "Two-factor sign-in is off in this local demo only (OTP_REQUIRED=false)."
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST)
 
 test: venv lint typecheck migrations-check pytest
 

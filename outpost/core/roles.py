@@ -22,7 +22,6 @@ class Role(models.TextChoices):
 
 
 class Perm(enum.Enum):
-    VIEW_CLIENTS = "view_clients"
     REGISTER_CLIENT = "register_client"
     RECORD_CONTACT = "record_contact"
     VIEW_TODAY = "view_today"
@@ -37,7 +36,6 @@ class Perm(enum.Enum):
 
 _FRONTLINE = frozenset(
     {
-        Perm.VIEW_CLIENTS,
         Perm.REGISTER_CLIENT,
         Perm.RECORD_CONTACT,
         Perm.VIEW_TODAY,

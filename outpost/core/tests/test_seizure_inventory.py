@@ -1,0 +1,137 @@
+"""What a copy of the server gives away without the keys (T11).
+
+Recognisable contact details are stored for many clients, every feature that
+touches them is used, and then the raw bytes an adversary could copy — the
+database file (and its WAL) or a dump, a backup, the logs — are searched.
+"""
+
+import datetime
+import logging
+import subprocess
+from pathlib import Path
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.urls import reverse
+
+from outpost.backup.actions import create_backup
+from outpost.backup.tests.base import LiveDatabaseTestCase
+from outpost.clients.actions import register_client
+from outpost.clients.contact_details import set_contact_details
+from outpost.clients.models import Client
+from outpost.clients.uic import build_parts
+from outpost.contacts.actions import Handout, record_contact
+from outpost.core.roles import Role
+from outpost.core.tests.base import StaffClient, make_org, make_site, make_staff
+
+CANARY_DIGITS = "9990000"  # every canary phone is +7 999 000 0xxx
+CANARY_HANDLE = "canary_f3a9"
+CLIENTS = 40
+
+
+def canary_phone(number: int) -> str:
+    return f"+7 (999) 000-{number // 100:02d}-{number % 100:02d}"
+
+
+def raw_database_bytes(settings_dict: dict[str, object]) -> bytes:
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        path = Path(str(settings_dict["NAME"]))
+        wal = path.with_name(path.name + "-wal")
+        return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    command = [
+        "pg_dump",
+        "--host",
+        str(settings_dict.get("HOST") or "127.0.0.1"),
+        "--port",
+        str(settings_dict.get("PORT") or 5432),
+        "--username",
+        str(settings_dict.get("USER") or "postgres"),
+        str(settings_dict["NAME"]),
+    ]
+    return subprocess.run(command, check=True, capture_output=True).stdout  # noqa: S603
+
+
+class CapturedLogs(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+class SeizureInventoryTests(LiveDatabaseTestCase):
+    @classmethod
+    def setUpLiveData(cls) -> None:
+        org = make_org("seized")
+        site = make_site(org, "Room")
+        manager = make_staff(org, "seized-manager", Role.MANAGER, site)
+        for number in range(CLIENTS):
+            parts = build_parts(
+                "Olena",
+                "Petro",
+                "1",
+                datetime.date(1970 + number, 1, 1),
+                today=datetime.date(2026, 3, 2),
+            )
+            client, _ = register_client(org=org, parts=parts, groups=[], worker=manager)
+            record_contact(
+                site=site, worker=manager, channel="window", client=client, handout=Handout()
+            )
+            set_contact_details(
+                client=client,
+                worker=manager,
+                phone=canary_phone(number),
+                telegram=f"@{CANARY_HANDLE}{number}",
+            )
+
+    def test_no_contact_detail_is_readable_from_the_database_a_backup_or_the_logs(self) -> None:
+        logs = CapturedLogs()
+        root = logging.getLogger()
+        previous_level = root.level
+        root.addHandler(logs)
+        root.setLevel(logging.DEBUG)
+        try:
+            self.use_every_feature()
+            live = connections[DEFAULT_DB_ALIAS].settings_dict
+            backup = create_backup(
+                database=live,
+                out_dir=self.work / "backups",
+                now=datetime.datetime(2026, 3, 2, 12, tzinfo=datetime.UTC),
+            )
+            connections[DEFAULT_DB_ALIAS].close()
+            seized = {
+                "database": raw_database_bytes(live),
+                "backup": Path(backup.path).read_bytes(),
+                "logs": "\n".join(logs.lines).encode(),
+            }
+        finally:
+            root.removeHandler(logs)
+            root.setLevel(previous_level)
+        self.assertGreater(len(seized["database"]), 10_000)
+        for place, data in seized.items():
+            with self.subTest(place=place):
+                self.assertNotIn(CANARY_DIGITS.encode(), data)
+                self.assertNotIn(CANARY_HANDLE.encode(), data.lower())
+
+    def use_every_feature(self) -> None:
+        """Open, reveal, change and export, as staff do in a day."""
+        org_client = Client.objects.order_by("pk").first()
+        assert org_client is not None
+        site = org_client.org.sites.get()
+        browser = StaffClient()
+        browser.force_login(make_staff(org_client.org, "seized-case", Role.CASE_MANAGER, site))
+        details = reverse(
+            "clients:contact_details", kwargs={"site_id": site.pk, "client_id": org_client.pk}
+        )
+        self.assertEqual(
+            browser.get(reverse("contacts:visit", args=[site.pk, org_client.pk])).status_code,
+            200,
+        )
+        revealed = browser.post(details, {"action": "reveal"})
+        self.assertContains(revealed, CANARY_HANDLE)
+        browser.post(details, {"action": "save", "phone": canary_phone(99), "telegram": ""})
+        refused = browser.post(details, {"action": "save", "phone": "99900", "telegram": ""})
+        self.assertEqual(refused.status_code, 422)
+        manager = StaffClient()
+        manager.force_login(org_client.org.memberships.get(role=Role.MANAGER).user)
+        self.assertEqual(manager.get(reverse("audit:export")).status_code, 200)
