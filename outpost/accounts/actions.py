@@ -16,7 +16,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
-from django_otp.plugins.otp_totp.models import (  # type: ignore[import-untyped]  # untyped
+from django_otp.plugins.otp_totp.models import (
     TOTPDevice,
 )
 

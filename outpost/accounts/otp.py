@@ -10,7 +10,7 @@ import textwrap
 
 import segno
 from django.http import HttpRequest
-from django_otp.plugins.otp_totp.models import (  # type: ignore[import-untyped]  # untyped
+from django_otp.plugins.otp_totp.models import (
     TOTPDevice,
 )
 

@@ -17,8 +17,8 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from django_otp import login as otp_login  # type: ignore[import-untyped]  # untyped
-from django_otp.plugins.otp_totp.models import (  # type: ignore[import-untyped]  # untyped
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import (
     TOTPDevice,
 )
 

@@ -3,8 +3,8 @@
 from typing import TYPE_CHECKING
 
 from django.test import Client
-from django_otp.oath import totp  # type: ignore[import-untyped]  # untyped
-from django_otp.plugins.otp_totp.models import (  # type: ignore[import-untyped]  # untyped
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import (
     TOTPDevice,
 )
 

@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import check_password
 from django.db import connection
 from django.test import Client, TestCase
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import (  # type: ignore[import-untyped]  # untyped
+from django_otp.plugins.otp_totp.models import (
     TOTPDevice,
 )
 

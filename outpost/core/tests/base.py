@@ -8,8 +8,8 @@ import datetime
 
 import django.test
 from django.test import TestCase
-from django_otp import DEVICE_ID_SESSION_KEY  # type: ignore[import-untyped]  # untyped
-from django_otp.plugins.otp_totp.models import (  # type: ignore[import-untyped]  # untyped
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import (
     TOTPDevice,
 )
 
