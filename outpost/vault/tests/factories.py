@@ -6,52 +6,11 @@ per-row audit entry, so that 10,000 of them take seconds, not minutes.
 
 import datetime
 import hashlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from outpost.clients.models import Client, ContactDetails
 from outpost.orgs.models import Organisation
-from outpost.vault import registry
 from outpost.vault.crypto import blind_index, decrypt, encrypt
-
-
-def register_contact_details() -> None:
-    """Register ContactDetails as its app should, if it has not yet."""
-    registry.register(
-        ContactDetails,
-        "phone",
-        context=lambda row: ContactDetails.context(row, "phone"),
-        index_field="phone_index",
-        index_kind="phone",
-    )
-    registry.register(
-        ContactDetails,
-        "telegram",
-        context=lambda row: ContactDetails.context(row, "telegram"),
-        index_field="telegram_index",
-        index_kind="telegram",
-    )
-
-
-@contextmanager
-def contact_details_registered() -> Iterator[None]:
-    """Register ContactDetails for the block, then restore the registry."""
-    before = {(entry.model, entry.field): entry for entry in registry.registered()}
-    register_contact_details()
-    try:
-        yield
-    finally:
-        for field in ("phone", "telegram"):
-            registry.unregister(ContactDetails, field)
-            previous = before.get((ContactDetails, field))
-            if previous is not None:
-                registry.register(
-                    previous.model,
-                    previous.field,
-                    context=previous.context,
-                    index_field=previous.index_field,
-                    index_kind=previous.index_kind,
-                )
 
 
 def phone_of(number: int) -> str:

@@ -30,7 +30,6 @@ def main(mode: str, arg: int) -> dict[str, object]:
     from outpost.vault.tests import factories
 
     # The clients app may register its fields itself; this is the same.
-    factories.register_contact_details()
     rows = ContactDetails.objects.all()
 
     def stale_indexes() -> int:

@@ -24,7 +24,6 @@ from outpost.vault.crypto import DecryptionFailed, decrypt
 from outpost.vault.keys import VaultLocked, is_locked
 from outpost.vault.models import DataKey
 from outpost.vault.tests.factories import (
-    contact_details_registered,
     make_clients,
     make_contact_details,
     plaintext_digest,
@@ -37,7 +36,6 @@ PAGES = ["/", "/accounts/login/", "/clients/", "/vault/lock/", "/no-such-page/"]
 
 class VaultStateTestCase(TestCase):
     def setUp(self) -> None:
-        self.enterContext(contact_details_registered())
         self.org = make_org("org-a")
         self.site = make_site(self.org)
         self.admin = make_staff(self.org, "admin", Role.ADMIN, self.site)

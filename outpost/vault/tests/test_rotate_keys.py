@@ -18,7 +18,6 @@ from outpost.vault.keys import create_data_keys, forget_keys, master_key, opens_
 from outpost.vault.models import DataKey
 from outpost.vault.rotation import RotationIncomplete, rotate_data_keys
 from outpost.vault.tests.factories import (
-    contact_details_registered,
     make_clients,
     make_contact_details,
     plaintext_digest,
@@ -34,7 +33,6 @@ class RotationTestCase(TestCase):
     rows = 300
 
     def setUp(self) -> None:
-        self.enterContext(contact_details_registered())
         # No wait for other processes to switch keys: there are none here.
         self.settle = self.enterContext(mock.patch.object(rotation, "sleep"))
         org = Organisation.objects.create(name="Org", slug="org")
