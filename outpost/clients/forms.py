@@ -8,6 +8,10 @@ from outpost.clients.models import PopulationGroup
 from outpost.clients.uic import UICParts, build_parts, fold_name, parse_uic
 from outpost.core.choices import Sex
 
+# Browsers keep typed values for autofill; on a shared or seized device that
+# history would hold what Outpost itself never stores.
+PRIVATE_INPUT = {"autocomplete": "off", "spellcheck": "false"}
+
 NAME_HELP = _(
     "Only the first two letters are used, and the name is not kept. Leave empty if unknown."
 )
@@ -30,10 +34,18 @@ class RegistrationForm(forms.Form):
     """The parts of a new client's code (SPEC §1.1); names are never stored."""
 
     mother_name = forms.CharField(
-        label=_("Mother's first name"), max_length=60, required=False, help_text=NAME_HELP
+        label=_("Mother's first name"),
+        max_length=60,
+        required=False,
+        help_text=NAME_HELP,
+        widget=forms.TextInput(attrs=PRIVATE_INPUT),
     )
     father_name = forms.CharField(
-        label=_("Father's first name"), max_length=60, required=False, help_text=NAME_HELP
+        label=_("Father's first name"),
+        max_length=60,
+        required=False,
+        help_text=NAME_HELP,
+        widget=forms.TextInput(attrs=PRIVATE_INPUT),
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
     birth_date = forms.DateField(
@@ -96,5 +108,15 @@ def _preview_part(name: str) -> str:
 
 
 class ContactDetailsForm(forms.Form):
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    telegram = forms.CharField(label=_("Telegram name"), max_length=64, required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={**PRIVATE_INPUT, "inputmode": "tel"}),
+    )
+    telegram = forms.CharField(
+        label=_("Telegram name"),
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs=PRIVATE_INPUT),
+    )

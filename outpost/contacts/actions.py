@@ -4,7 +4,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -14,6 +14,7 @@ from outpost.clients.models import Client
 from outpost.contacts.models import Contact, ContactItem, ContactService
 from outpost.core.audit import audit
 from outpost.core.errors import DomainError
+from outpost.core.idempotency import earlier_row, save_once
 from outpost.inventory.actions import dispense_stock, store_of
 from outpost.orgs.models import Site, User
 
@@ -48,10 +49,9 @@ def record_contact(
     made the first time and records nothing again. If any item is short,
     nothing of the contact is saved.
     """
-    if idempotency_key is not None:
-        earlier = Contact.objects.filter(idempotency_key=idempotency_key).first()
-        if earlier is not None:
-            return earlier
+    earlier = earlier_row(Contact, idempotency_key, org_id=site.org_id)
+    if earlier is not None:
+        return earlier
     _check_entry(site, client, handout, syringes_returned)
     moment = occurred_at or timezone.now()
     date = site.local_date(moment)
@@ -66,15 +66,9 @@ def record_contact(
         syringes_returned=syringes_returned,
         idempotency_key=idempotency_key,
     )
-    if idempotency_key is None:
-        contact.save()
-    else:
-        try:
-            with transaction.atomic():
-                contact.save()
-        except IntegrityError:
-            # The same retry won a race with this one; return its contact.
-            return Contact.objects.get(idempotency_key=idempotency_key)
+    saved = save_once(contact)
+    if saved is not contact:
+        return saved
     lines = _item_lines(handout)
     ContactItem.objects.bulk_create(
         ContactItem(contact=contact, item=item, kit=kit, quantity=quantity)

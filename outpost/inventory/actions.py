@@ -1,4 +1,5 @@
 import datetime
+import uuid
 from collections.abc import Sequence
 
 from django.db import transaction
@@ -8,6 +9,7 @@ from django.utils.translation import gettext
 from outpost.catalogue.models import Item
 from outpost.core.audit import audit
 from outpost.core.errors import DomainError
+from outpost.core.idempotency import earlier_row, save_once
 from outpost.inventory.errors import OutOfStock
 from outpost.inventory.models import Location, StockBalance, StockMovement
 from outpost.orgs.models import Site, User
@@ -44,8 +46,12 @@ def receive_stock(
     expires_on: datetime.date | None = None,
     supplier: str = "",
     occurred_on: datetime.date,
+    idempotency_key: uuid.UUID | None = None,
 ) -> StockMovement:
-    """Add delivered stock to a location's ledger."""
+    """Add delivered stock to a location's ledger; a retried form adds it once."""
+    earlier = earlier_row(StockMovement, idempotency_key, org_id=location.org_id)
+    if earlier is not None:
+        return earlier
     _check_same_org(location, item)
     _check_quantity(quantity)
     if item.category.needs_expiry and expires_on is None:
@@ -62,8 +68,7 @@ def receive_stock(
             )
             % {"lot": lot, "item": item.display_name, "date": balance.expires_on or "—"}
         )
-    StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") + quantity)
-    movement = StockMovement.objects.create(
+    movement = StockMovement(
         org_id=location.org_id,
         location=location,
         item=item,
@@ -74,7 +79,12 @@ def receive_stock(
         occurred_on=occurred_on,
         supplier=supplier,
         recorded_by=worker,
+        idempotency_key=idempotency_key,
     )
+    saved = save_once(movement)
+    if saved is not movement:
+        return saved
+    StockBalance.objects.filter(pk=balance.pk).update(quantity=F("quantity") + quantity)
     audit(actor_id=worker.pk, org_id=location.org_id, verb="stock.received", target=movement)
     return movement
 

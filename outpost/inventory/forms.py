@@ -1,4 +1,5 @@
 import datetime
+import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -15,8 +16,10 @@ class ReceiptForm(forms.Form):
         label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     supplier = forms.CharField(label=_("Supplier"), max_length=200, required=False)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: object, org_id: int, **kwargs: object) -> None:
+        kwargs.setdefault("initial", {"idempotency_key": uuid.uuid4()})
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # Form's own signature
         item_field = self.fields["item"]
         assert isinstance(item_field, forms.ModelChoiceField)  # noqa: S101

@@ -101,6 +101,7 @@ class StockMovement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True)
 
     class Meta:
         constraints = [

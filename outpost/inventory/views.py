@@ -50,6 +50,7 @@ def receive(request: AuthedRequest, site_id: int) -> HttpResponse:
                 supplier=data["supplier"],
                 worker=request.user,
                 occurred_on=site.local_today(),
+                idempotency_key=data["idempotency_key"],
             )
         except DomainError as error:
             form.add_error(None, error.message)

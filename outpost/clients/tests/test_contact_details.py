@@ -149,3 +149,24 @@ class ContactDetailsViewTests(BaseTestCase):
             kwargs={"site_id": self.other_site.pk, "client_id": self.anna.pk},
         )
         self.assertEqual(self.client.get(url).status_code, 404)
+
+
+class BrowserHistoryTests(BaseTestCase):
+    def test_private_inputs_ask_the_browser_not_to_remember_them(self) -> None:
+        """Parents' names and contact details must not stay in autofill history."""
+        self.client.force_login(self.manager)
+        pages = [
+            self.client.get(reverse("clients:register", args=[self.site.pk])),
+            self.client.post(
+                reverse("clients:contact_details", args=[self.site.pk, self.anna.pk]),
+                {"action": "edit"},
+            ),
+        ]
+        for page in pages:
+            html = page.content.decode()
+            for name in ("mother_name", "father_name", "phone", "telegram"):
+                if f'name="{name}"' in html:
+                    tag = html[html.rindex("<input", 0, html.index(f'name="{name}"')) :]
+                    tag = tag[: tag.index(">")]
+                    with self.subTest(field=name):
+                        self.assertIn('autocomplete="off"', tag)

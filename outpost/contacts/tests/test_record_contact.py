@@ -110,3 +110,26 @@ class RecordContactTests(BaseTestCase):
                 verb="contact.recorded", target_id=contact.pk, actor=self.worker
             ).exists()
         )
+
+    def test_a_key_from_another_organisation_is_refused_not_answered(self) -> None:
+        """A form key never returns another organisation's contact."""
+        key = uuid.uuid4()
+        self.record(Handout(), idempotency_key=key)
+        outsider_client = Client.objects.create(
+            org=self.other_org,
+            code="IRPE219900101",
+            mother_part="IR",
+            father_part="PE",
+            sex="2",
+            birth_date="1990-01-01",
+            network_key="y",
+        )
+        with self.assertRaisesMessage(DomainError, "already used"):
+            record_contact(
+                site=self.other_site,
+                worker=self.outsider,
+                channel=Channel.WINDOW,
+                client=outsider_client,
+                handout=Handout(),
+                idempotency_key=key,
+            )

@@ -3,6 +3,8 @@
 Pages are read in English, so that messages compare with their source text.
 """
 
+import uuid
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -213,3 +215,28 @@ class ReceiveStockTests(StockTestCase):
         response = self.client.post(self.receive_url, {"item": other_item.pk, "quantity": 10})
         self.assertEqual(response.status_code, 404)
         self.assertEqual(self.snapshot(), before)
+
+
+class RetriedReceiptTests(BaseTestCase):
+    def test_a_receipt_sent_twice_is_recorded_once(self) -> None:
+        """A double tap or a lost reply must not double a delivery."""
+        self.client.force_login(self.manager)
+        url = reverse("inventory:receive", args=[self.site.pk])
+        data = {"item": self.condom.pk, "quantity": 50, "idempotency_key": uuid.uuid4()}
+        for _ in range(2):
+            self.assertEqual(self.client.post(url, data).status_code, 302)
+        receipts = StockMovement.objects.filter(item=self.condom, kind="receipt")
+        self.assertEqual(receipts.filter(quantity=50).count(), 1)
+
+    def test_a_key_used_by_another_organisation_is_refused(self) -> None:
+        key = uuid.uuid4()
+        self.client.force_login(self.outsider)
+        foreign = self.other_org.items.get(name="Condom")
+        other_url = reverse("inventory:receive", args=[self.other_site.pk])
+        self.client.post(other_url, {"item": foreign.pk, "quantity": 5, "idempotency_key": key})
+        self.client.force_login(self.manager)
+        url = reverse("inventory:receive", args=[self.site.pk])
+        response = self.client.post(
+            url, {"item": self.condom.pk, "quantity": 5, "idempotency_key": key}
+        )
+        self.assertContains(response, "already used", status_code=422)
