@@ -14,7 +14,7 @@ re-encrypted twice. Blind indexes carry no key id, so each row's index is
 recomputed and written only where it differs.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from time import monotonic, sleep
 
@@ -107,65 +107,80 @@ def count_rows_on_old_keys(current: int) -> int:
     return sum(_rows_on_old_keys(entry, current).count() for entry in registered())
 
 
+def _in_locked_batches(
+    rows: "models.QuerySet[models.Model]",
+    batch: int,
+    work: Callable[[list[models.Model]], int],
+) -> Iterator[int]:
+    """Run ``work`` on ``rows`` in key order, one locked batch per transaction.
+
+    Yields what each batch changed once it is committed, so a crash loses at
+    most the batch in hand and the next run picks it up. Walking by key also
+    steps past rows ``work`` had to skip.
+    """
+    after: object = None
+    while True:
+        with transaction.atomic():
+            page = rows if after is None else rows.filter(pk__gt=after)
+            chunk = list(page.select_for_update().order_by("pk")[:batch])
+            if not chunk:
+                return
+            changed = work(chunk)
+            after = chunk[-1].pk
+        yield changed
+
+
 def _reencrypt(
     entry: EncryptedField, current: int, batch: int, failed: set[str], progress: Progress
 ) -> int:
+    def work(chunk: list[models.Model]) -> int:
+        changed = []
+        for row in chunk:
+            context = entry.context(row)
+            try:
+                plain = decrypt(getattr(row, entry.field), context=context)
+            except DecryptionFailed:
+                failed.add(f"{entry.label} pk={row.pk}")
+                continue
+            setattr(row, entry.field, encrypt(plain, context=context))
+            changed.append(row)
+        _write_column(entry.model, entry.field, changed)
+        return len(changed)
+
     done = 0
-    after: object = None  # skips rows that failed, without retrying them
-    while True:
-        with transaction.atomic():
-            rows = _rows_on_old_keys(entry, current)
-            if after is not None:
-                rows = rows.filter(pk__gt=after)
-            chunk = list(rows.select_for_update().order_by("pk")[:batch])
-            if not chunk:
-                return done
-            changed = []
-            for row in chunk:
-                context = entry.context(row)
-                try:
-                    plain = decrypt(getattr(row, entry.field), context=context)
-                except DecryptionFailed:
-                    failed.add(f"{entry.label} pk={row.pk}")
-                    continue
-                setattr(row, entry.field, encrypt(plain, context=context))
-                changed.append(row)
-            _write_column(entry.model, entry.field, changed)
-            after = chunk[-1].pk
-        done += len(changed)
+    for changed in _in_locked_batches(_rows_on_old_keys(entry, current), batch, work):
+        done += changed
         progress(f"{entry.label}: {done} rows re-encrypted")
+    return done
 
 
 def _reindex(entry: EncryptedField, batch: int, failed: set[str], progress: Progress) -> int:
     index_field, kind = entry.index_field, entry.index_kind
     if index_field is None or kind is None:
         return 0
+
+    def work(chunk: list[models.Model]) -> int:
+        changed = []
+        for row in chunk:
+            try:
+                plain = decrypt(getattr(row, entry.field), context=entry.context(row))
+                index = blind_index(kind, plain)
+            except (DecryptionFailed, ValueError):
+                failed.add(f"{entry.label} pk={row.pk}")
+                continue
+            if getattr(row, index_field) != index:
+                setattr(row, index_field, index)
+                changed.append(row)
+        _write_column(entry.model, index_field, changed)
+        return len(changed)
+
     done = 0
-    after: object = None
-    while True:
-        with transaction.atomic():
-            rows = entry.model._base_manager.filter(**{f"{entry.field}__isnull": False})
-            if after is not None:
-                rows = rows.filter(pk__gt=after)
-            chunk = list(rows.select_for_update().order_by("pk")[:batch])
-            if not chunk:
-                return done
-            changed = []
-            for row in chunk:
-                try:
-                    plain = decrypt(getattr(row, entry.field), context=entry.context(row))
-                    index = blind_index(kind, plain)
-                except (DecryptionFailed, ValueError):
-                    failed.add(f"{entry.label} pk={row.pk}")
-                    continue
-                if getattr(row, index_field) != index:
-                    setattr(row, index_field, index)
-                    changed.append(row)
-            _write_column(entry.model, index_field, changed)
-            after = chunk[-1].pk
-        done += len(changed)
+    rows = entry.model._base_manager.filter(**{f"{entry.field}__isnull": False})
+    for changed in _in_locked_batches(rows, batch, work):
+        done += changed
         if changed:
             progress(f"{entry.label}: {done} indexes recomputed")
+    return done
 
 
 def _sweep(purpose: str, current: int, batch: int, failed: set[str], progress: Progress) -> int:
