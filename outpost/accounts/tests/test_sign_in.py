@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import time_machine
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.test import Client, TestCase, override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from outpost.accounts import session_keys
@@ -23,8 +23,7 @@ from outpost.accounts.tests.factories import (
     sign_in_with_password,
 )
 from outpost.core.roles import Role
-from outpost.core.tests.base import make_org, make_site, make_staff
-from outpost.orgs.models import Organisation, Site, User
+from outpost.core.tests.base import WorkerTestCase, make_staff
 
 if TYPE_CHECKING:
     # The test client's response type exists only in django-stubs.
@@ -40,17 +39,7 @@ def comparable(response: "TestResponse", username: str) -> tuple[int, str]:
     return response.status_code, body.replace(username, "USERNAME")
 
 
-class SignInTestCase(TestCase):
-    org: Organisation
-    site: Site
-    worker: User
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        cls.org = make_org("org-a")
-        cls.site = make_site(cls.org, "Sumy room")
-        cls.worker = make_staff(cls.org, "worker", Role.SOCIAL_WORKER, cls.site)
-
+class SignInTestCase(WorkerTestCase):
     def setUp(self) -> None:
         self.client = Client(HTTP_ACCEPT_LANGUAGE="en")
 

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import time_machine
 from django.contrib.auth.hashers import check_password
 from django.db import connection
-from django.test import Client, TestCase
+from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import (
     TOTPDevice,
@@ -25,9 +25,7 @@ from outpost.accounts.tests.factories import (
     wrong_code_for,
 )
 from outpost.core.models import AuditEvent
-from outpost.core.roles import Role
-from outpost.core.tests.base import make_org, make_site, make_staff
-from outpost.orgs.models import Organisation, Site, User
+from outpost.core.tests.base import WorkerTestCase
 
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 VERIFY = "/account/two-factor/"
@@ -41,17 +39,7 @@ def verbs() -> list[str]:
     return list(AuditEvent.objects.order_by("pk").values_list("verb", flat=True))
 
 
-class TwoFactorTestCase(TestCase):
-    org: Organisation
-    site: Site
-    worker: User
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        cls.org = make_org("org-a")
-        cls.site = make_site(cls.org, "Sumy room")
-        cls.worker = make_staff(cls.org, "worker", Role.SOCIAL_WORKER, cls.site)
-
+class TwoFactorTestCase(WorkerTestCase):
     def setUp(self) -> None:
         self.client = Client(HTTP_ACCEPT_LANGUAGE="en")
         self.clock = time_machine.travel(START, tick=False)

@@ -6,27 +6,17 @@ username belongs to one: neither the username nor the password is kept.
 
 import re
 
-from django.test import Client, TestCase
+from django.test import Client
 from django.urls import reverse
 
 from outpost.core.models import AuditEvent
-from outpost.core.roles import Role
-from outpost.core.tests.base import make_org, make_site, make_staff
-from outpost.orgs.models import Organisation, User
+from outpost.core.tests.base import WorkerTestCase
 
 PASSWORD = "correct horse battery"  # make_staff's password
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-class SignInEventTests(TestCase):
-    org: Organisation
-    worker: User
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        cls.org = make_org("org-a")
-        cls.worker = make_staff(cls.org, "worker", Role.SOCIAL_WORKER, make_site(cls.org))
-
+class SignInEventTests(WorkerTestCase):
     def sign_in(self, username: str, password: str) -> None:
         self.client.post(reverse("login"), {"username": username, "password": password})
 

@@ -92,11 +92,25 @@ class StaffClient(django.test.Client):
         session.save()
 
 
-class BaseTestCase(TestCase):
-    client_class = StaffClient
+class WorkerTestCase(TestCase):
+    """Organisation A, its room and one social worker, with Django's client.
+
+    For tests of sign-in itself, which must not be signed in beforehand.
+    """
+
     org: Organisation
     site: Site
     worker: User
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.org = make_org("org-a")
+        cls.site = make_site(cls.org, "Sumy room")
+        cls.worker = make_staff(cls.org, "worker", Role.SOCIAL_WORKER, cls.site)
+
+
+class BaseTestCase(WorkerTestCase):
+    client_class = StaffClient
     manager: User
     other_org: Organisation
     other_site: Site
@@ -109,9 +123,7 @@ class BaseTestCase(TestCase):
 
     @classmethod
     def setUpTestData(cls) -> None:
-        cls.org = make_org("org-a")
-        cls.site = make_site(cls.org, "Sumy room")
-        cls.worker = make_staff(cls.org, "worker", Role.SOCIAL_WORKER, cls.site)
+        super().setUpTestData()
         cls.manager = make_staff(cls.org, "manager", Role.MANAGER, cls.site)
         cls.other_org = make_org("org-b")
         cls.other_site = make_site(cls.other_org, "Other room")

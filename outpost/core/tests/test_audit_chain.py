@@ -27,8 +27,7 @@ from outpost.core.audit import HEAD_PK, audit, request_id
 from outpost.core.audit_guard import guard_installed, guard_suspended, remove_guard
 from outpost.core.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from outpost.core.roles import Role
-from outpost.core.tests.base import make_org, make_site, make_staff
-from outpost.orgs.models import Organisation, Site, User
+from outpost.core.tests.base import WorkerTestCase, make_org, make_site, make_staff
 
 CHAIN_LENGTH = 300
 TRIALS = 200
@@ -51,17 +50,7 @@ def build_chain(length: int, *, actor_ids: list[int], org_ids: list[int]) -> Non
         request_id.reset(token)
 
 
-class AuditChainTests(TestCase):
-    org: Organisation
-    site: Site
-    worker: User
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        cls.org = make_org("org-a")
-        cls.site = make_site(cls.org)
-        cls.worker = make_staff(cls.org, "worker", Role.SOCIAL_WORKER, cls.site)
-
+class AuditChainTests(WorkerTestCase):
     def test_entries_are_numbered_without_gaps_and_each_links_to_the_one_before(self) -> None:
         before = AuditChainHead.objects.get(pk=HEAD_PK)
         first = audit(actor_id=self.worker.pk, org_id=self.org.pk, verb="a.b", target=self.site)
