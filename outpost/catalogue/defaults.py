@@ -22,6 +22,7 @@ CATEGORIES = [
     ("rapid_test_hcv", gettext_noop("Rapid test: HCV"), True),
     ("rapid_test_syphilis", gettext_noop("Rapid test: syphilis"), True),
     ("information", gettext_noop("Information material"), False),
+    ("kit", gettext_noop("Assembled kit"), False),
 ]
 
 # (category code, name, low stock level)

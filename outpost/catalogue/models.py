@@ -61,6 +61,14 @@ class Kit(TranslatedNameMixin, models.Model):
     org = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="kits")
     name = models.CharField(_("name"), max_length=100)
     is_active = models.BooleanField(_("in use"), default=True)
+    stock_item = models.OneToOneField(
+        Item,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assembled_kit",
+        help_text="Kits assembled ahead are stocked as this item; made at the first assembly.",
+    )
 
     class Meta:
         verbose_name = _("kit")

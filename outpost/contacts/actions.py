@@ -1,7 +1,7 @@
 import datetime
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -15,7 +15,9 @@ from outpost.contacts.models import Contact, ContactItem, ContactService
 from outpost.core.audit import audit
 from outpost.core.errors import DomainError
 from outpost.core.idempotency import earlier_row, save_once
-from outpost.inventory.actions import dispense_stock, store_of
+from outpost.inventory.actions import dispense_stock, store_of, usable_kits
+from outpost.inventory.ledger import Line
+from outpost.inventory.models import Location
 from outpost.orgs.models import Site, User
 
 MAX_LINE_QUANTITY = 1000
@@ -29,6 +31,8 @@ class Handout:
     kits: Sequence[tuple[Kit, int]] = ()
     items: Sequence[tuple[Item, int]] = ()
     services: Sequence[ServiceType] = field(default_factory=tuple)
+    # Item id → the lot the worker picked; otherwise the first to expire.
+    lots: Mapping[int, str] = field(default_factory=dict)
 
 
 @transaction.atomic
@@ -42,8 +46,13 @@ def record_contact(
     syringes_returned: int = 0,
     occurred_at: datetime.datetime | None = None,
     idempotency_key: uuid.UUID | None = None,
+    location: Location | None = None,
 ) -> Contact:
     """Record a contact and take what was handed out from the site's store.
+
+    ``location`` hands out from another place instead, such as a bus. Kits
+    come from kits assembled ahead where the place has them, and from loose
+    components for the rest.
 
     A retried request with the same idempotency key returns the contact it
     made the first time and records nothing again. If any item is short,
@@ -78,14 +87,10 @@ def record_contact(
         ContactService(contact=contact, service_type=service)
         for service in {s.pk: s for s in handout.services}.values()
     )
-    totals: Counter[int] = Counter()
-    items_by_id = {}
-    for (item, _kit), quantity in lines:
-        totals[item.pk] += quantity
-        items_by_id[item.pk] = item
+    source = location or store_of(site)
     dispense_stock(
-        location=store_of(site),
-        lines=[(items_by_id[pk], quantity) for pk, quantity in totals.items()],
+        location=source,
+        lines=_stock_lines(handout, source, date),
         worker=worker,
         occurred_on=date,
         contact_id=contact.pk,
@@ -94,6 +99,31 @@ def record_contact(
         _note_contact_dates(client, date)
     audit(actor_id=worker.pk, org_id=site.org_id, verb="contact.recorded", target=contact)
     return contact
+
+
+def _stock_lines(handout: Handout, location: Location, on: datetime.date) -> list[Line]:
+    """What leaves the shelf: assembled kits first, then loose items by lot."""
+    assembled = usable_kits(location, [kit for kit, _ in handout.kits], on=on)
+    loose: Counter[int] = Counter()
+    items_by_id: dict[int, Item] = {}
+    lines: list[Line] = []
+    for kit, count in handout.kits:
+        packed = min(count, assembled.get(kit.pk, 0))
+        assembled[kit.pk] = assembled.get(kit.pk, 0) - packed
+        if packed and kit.stock_item is not None:
+            lines.append(Line(kit.stock_item, packed))
+        for component in kit.components.all():
+            loose[component.item_id] += component.quantity * (count - packed)
+            items_by_id[component.item_id] = component.item
+    for item, quantity in handout.items:
+        loose[item.pk] += quantity
+        items_by_id[item.pk] = item
+    lines.extend(
+        Line(items_by_id[pk], quantity, handout.lots.get(pk))
+        for pk, quantity in loose.items()
+        if quantity
+    )
+    return lines
 
 
 def _item_lines(handout: Handout) -> list[tuple[tuple[Item, Kit | None], int]]:

@@ -82,7 +82,9 @@ def anonymous(request: AuthedRequest, site_id: int) -> HttpResponse:
 
 def _contact_page(request: AuthedRequest, site: Site, client: Client | None) -> HttpResponse:
     items = list(
-        Item.objects.filter(org_id=site.org_id, is_active=True).select_related("category")
+        Item.objects.filter(org_id=site.org_id, is_active=True)
+        .exclude(category__code="kit")
+        .select_related("category")
     )
     form = ContactForm(request.POST or None, site=site, items=items)
     status = 200

@@ -4,9 +4,20 @@ from outpost.core.errors import DomainError
 
 
 class OutOfStock(DomainError):
-    def __init__(self, *, item_name: str, on_hand: int, requested: int) -> None:
-        super().__init__(
-            gettext("Not enough %(item)s in stock: %(on_hand)d on hand, %(requested)d asked for.")
-            % {"item": item_name, "on_hand": on_hand, "requested": requested}
-        )
+    def __init__(self, *, item_name: str, on_hand: int, requested: int, expired: int = 0) -> None:
+        values = {"item": item_name, "on_hand": on_hand, "requested": requested}
+        if expired:
+            message = gettext(
+                "Not enough usable %(item)s: %(on_hand)d on hand, %(requested)d asked for; "
+                "%(expired)d more have expired and cannot be handed out."
+            ) % {**values, "expired": expired}
+        else:
+            message = (
+                gettext(
+                    "Not enough %(item)s in stock: %(on_hand)d on hand, %(requested)d asked for."
+                )
+                % values
+            )
+        super().__init__(message)
         self.on_hand = on_hand
+        self.expired = expired
