@@ -353,3 +353,20 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.quantity} {self.item}"
+
+
+class StockAlert(models.Model):
+    """The day's email of items at risk, sent once per organisation and day."""
+
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField()
+    items_at_risk = models.PositiveIntegerField()
+    recipients = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "sent_on"], name="one_alert_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.sent_on}"
