@@ -71,7 +71,7 @@ def send_transfer(
     )
     audit(actor_id=worker.pk, org_id=source.org_id, verb="stock.transfer_sent", target=transfer)
     if received_now:
-        receive_transfer(transfer=transfer, worker=worker, occurred_on=occurred_on)
+        return receive_transfer(transfer=transfer, worker=worker, occurred_on=occurred_on)
     return transfer
 
 
