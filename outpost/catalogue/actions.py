@@ -17,11 +17,9 @@ def install_default_catalogue(*, org: Organisation) -> None:
         )[0]
         for code, name, needs_expiry in defaults.CATEGORIES
     }
-    for category_code, name, low in defaults.ITEMS:
+    for category_code, name in defaults.ITEMS:
         Item.objects.get_or_create(
-            org=org,
-            name=name,
-            defaults={"category": categories[category_code], "low_stock_level": low},
+            org=org, name=name, defaults={"category": categories[category_code]}
         )
     items = {i.name: i for i in Item.objects.filter(org=org)}
     for kit_name, components in defaults.KITS.items():

@@ -25,23 +25,23 @@ CATEGORIES = [
     ("kit", gettext_noop("Assembled kit"), False),
 ]
 
-# (category code, name, low stock level)
+# (category code, name)
 ITEMS = [
-    ("syringe", gettext_noop("Syringe 1 ml"), 200),
-    ("syringe", gettext_noop("Syringe 2 ml"), 100),
-    ("syringe", gettext_noop("Syringe 5 ml"), 100),
-    ("needle", gettext_noop("Needle 27G"), 100),
-    ("alcohol_wipe", gettext_noop("Alcohol wipe"), 200),
-    ("water", gettext_noop("Water for injection 2 ml"), 100),
-    ("condom", gettext_noop("Condom"), 100),
-    ("lubricant", gettext_noop("Lubricant sachet"), 50),
-    ("naloxone", gettext_noop("Naloxone 0.4 mg/ml ampoule"), 20),
-    ("hiv_self_test", gettext_noop("HIV saliva self-test"), 10),
-    ("rapid_test_hiv", gettext_noop("HIV rapid test"), 10),
-    ("rapid_test_hbv", gettext_noop("HBV rapid test"), 10),
-    ("rapid_test_hcv", gettext_noop("HCV rapid test"), 10),
-    ("rapid_test_syphilis", gettext_noop("Syphilis rapid test"), 10),
-    ("information", gettext_noop("Overdose first-aid leaflet"), 20),
+    ("syringe", gettext_noop("Syringe 1 ml")),
+    ("syringe", gettext_noop("Syringe 2 ml")),
+    ("syringe", gettext_noop("Syringe 5 ml")),
+    ("needle", gettext_noop("Needle 27G")),
+    ("alcohol_wipe", gettext_noop("Alcohol wipe")),
+    ("water", gettext_noop("Water for injection 2 ml")),
+    ("condom", gettext_noop("Condom")),
+    ("lubricant", gettext_noop("Lubricant sachet")),
+    ("naloxone", gettext_noop("Naloxone 0.4 mg/ml ampoule")),
+    ("hiv_self_test", gettext_noop("HIV saliva self-test")),
+    ("rapid_test_hiv", gettext_noop("HIV rapid test")),
+    ("rapid_test_hbv", gettext_noop("HBV rapid test")),
+    ("rapid_test_hcv", gettext_noop("HCV rapid test")),
+    ("rapid_test_syphilis", gettext_noop("Syphilis rapid test")),
+    ("information", gettext_noop("Overdose first-aid leaflet")),
 ]
 
 # name → [(item name, quantity)]

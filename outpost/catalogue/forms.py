@@ -30,7 +30,6 @@ else:
 
 M = TypeVar("M", bound=Model)
 
-LOW_STOCK_MAX = 100_000
 QUANTITY_MAX = 1000
 
 
@@ -42,16 +41,9 @@ def _is_taken(queryset: QuerySet[M], instance: M) -> bool:
 
 
 class ItemForm(ItemFormBase):
-    low_stock_level = forms.IntegerField(
-        label=capfirst(_("low stock below")),
-        min_value=0,
-        max_value=LOW_STOCK_MAX,
-        help_text=_("The today page flags the item when fewer units than this are on hand."),
-    )
-
     class Meta:
         model = Item
-        fields = ["name", "category", "low_stock_level", "is_active"]
+        fields = ["name", "category", "is_active"]
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"]

@@ -41,11 +41,6 @@ class Item(TranslatedNameMixin, models.Model):
         ItemCategory, on_delete=models.PROTECT, related_name="items", verbose_name=_("category")
     )
     name = models.CharField(_("name"), max_length=100)
-    low_stock_level = models.PositiveIntegerField(
-        _("low stock below"),
-        default=20,
-        help_text=_("The today page flags the item when fewer units than this are on hand."),
-    )
     is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:

@@ -32,7 +32,13 @@ from outpost.core.choices import Channel, Sex
 from outpost.core.roles import Role
 from outpost.inventory.actions import create_store, receive_stock
 from outpost.inventory.errors import OutOfStock
-from outpost.inventory.models import Location, StockBalance
+from outpost.inventory.models import (
+    DEFAULT_LEAD_TIME_DAYS,
+    DEFAULT_REVIEW_DAYS,
+    DEFAULT_SAFETY_DAYS,
+    Location,
+    StockBalance,
+)
 from outpost.orgs.models import Membership, OpeningHours, Organisation, Site, User
 
 # Public on purpose: the Makefile and README print it. It is set with
@@ -112,7 +118,8 @@ class SiteSpec:
     per_day: tuple[int, int]
     # Usernames that record contacts there, with relative weights.
     workers: tuple[tuple[str, int], ...]
-    # Items left below their low-stock level at the end of the period.
+    # Items left with a few days of stock at the end of the period, so the
+    # forecast flags them (SPEC §5).
     short_items: tuple[str, ...] = ()
 
 
@@ -570,12 +577,14 @@ def plan_receipts(
     contacts: Sequence[PlannedContact],
     start: datetime.date,
     restock_on: datetime.date,
+    today: datetime.date,
 ) -> tuple[list[_Receipt], list[_Receipt]]:
     """Plan the opening delivery and the mid-period restock of each store.
 
     The amounts follow from the planned contacts, so no handout runs short
     and each store ends with a chosen balance: comfortably above the
-    low-stock level for most items, below it for the site's short items.
+    more stock than the forecast's minimum for most items, a few days of
+    stock for the site's short items.
     """
     before: Counter[tuple[str, str]] = Counter()
     after: Counter[tuple[str, str]] = Counter()
@@ -593,6 +602,7 @@ def plan_receipts(
                 short=name in site.short_items,
                 before=before[site.name, name],
                 after=after[site.name, name],
+                days=(today - start).days + 1,
             )
             expiry = item.category.needs_expiry
             for quantity, day, receipts in (
@@ -618,23 +628,26 @@ def plan_receipts(
 
 
 def _amounts(
-    rng: random.Random, *, item: Item, short: bool, before: int, after: int
+    rng: random.Random, *, item: Item, short: bool, before: int, after: int, days: int
 ) -> tuple[int, int]:
     """Return the opening and restock quantities of one item at one store.
 
     The opening delivery covers the demand before the restock, so the
     balance never goes below zero; the restock brings the end balance to a
-    target, below the low-stock level for a short item.
+    target in days of the period's average demand: two to five days for a
+    short item, which the forecast flags, and more than the store's
+    minimum (lead time plus safety margin) for the others.
     """
     pack = _pack(item)
-    low = item.low_stock_level
-    if short:
-        # Exact, not whole packs: a short item must end between zero and
-        # its low-stock level, and a pack can be as large as that level.
-        target = rng.randint(max(1, low // 4), max(1, low * 3 // 4))
+    daily = (before + after) / days
+    minimum_days = DEFAULT_LEAD_TIME_DAYS + DEFAULT_SAFETY_DAYS
+    if short and daily > 0:
+        # Exact, not whole packs: a pack may hold more than a few days.
+        target = max(1, round(daily * rng.uniform(2, 5)))
         first = _round_up(before, pack)
     else:
-        target = _round_up(low * rng.uniform(1.5, 4.0), pack)
+        wanted = daily * rng.uniform(minimum_days + 10, minimum_days + DEFAULT_REVIEW_DAYS)
+        target = _round_up(max(wanted, pack * rng.randint(1, 3)), pack)
         first = _round_up(before + target, pack)
     second = target + before + after - first
     if not short and second > 0:
@@ -707,6 +720,7 @@ def build_org(
         contacts=contacts,
         start=start,
         restock_on=restock_on,
+        today=today,
     )
     stores = {name: create_store(site=site) for name, site in sites.items()}
     keeper = staff[spec.storekeeper]

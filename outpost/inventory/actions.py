@@ -119,13 +119,22 @@ def usable_kits(location: Location, kits: Sequence[Kit], *, on: datetime.date) -
 
 @transaction.atomic
 def assemble_kits(
-    *, location: Location, kit: Kit, count: int, worker: User, occurred_on: datetime.date
+    *,
+    location: Location,
+    kit: Kit,
+    count: int,
+    worker: User,
+    occurred_on: datetime.date,
+    idempotency_key: uuid.UUID | None = None,
 ) -> StockMovement:
     """Pack ``count`` kits from loose components: components out, kits in.
 
     A kit expires when its first component does, so a kit lot is named by
-    that date.
+    that date. A retried form packs once: the kits-in movement keeps the key.
     """
+    earlier = earlier_row(StockMovement, idempotency_key, org_id=location.org_id)
+    if earlier is not None:
+        return earlier
     check_quantity(count)
     _check_usable_location(location)
     kit = Kit.objects.select_for_update().get(pk=kit.pk, org_id=location.org_id)
@@ -155,6 +164,7 @@ def assemble_kits(
         quantity=count,
         occurred_on=occurred_on,
         worker=worker,
+        idempotency_key=idempotency_key,
     )
     audit(actor_id=worker.pk, org_id=location.org_id, verb="stock.kits_assembled", target=movement)
     return movement

@@ -123,8 +123,7 @@ def forecasts(locations: Sequence[Location], *, today: datetime.date) -> list[Fo
     """
     by_id = {location.pk: location for location in locations}
     start = today - datetime.timedelta(days=WINDOW_DAYS - 1)
-    lots = _lots(by_id, start=start, today=today)
-    dispensed = _dispensed_by_day(by_id, start=start)
+    lots, dispensed = _lots_and_dispensing(by_id, start=start, today=today)
     on_order = _on_order(by_id)
     pairs = set(lots) | set(dispensed) | set(on_order)
     items = Item.objects.select_related("category").in_bulk({item_id for _, item_id in pairs})
@@ -188,21 +187,38 @@ def _days_in_stock(
     return days
 
 
-def _lots(
+def _lots_and_dispensing(
     locations: dict[int, Location], *, start: datetime.date, today: datetime.date
-) -> dict[Pair, list[Lot]]:
-    """Each lot's end-of-day balance over the window, walked back from today's."""
+) -> tuple[dict[Pair, list[Lot]], dict[Pair, dict[datetime.date, int]]]:
+    """Each lot's end-of-day balance over the window, and units dispensed per day.
+
+    Balances are walked back from today's, so the ledger before the window
+    is never read.
+    """
     changes: dict[tuple[int, int, str], dict[datetime.date, int]] = defaultdict(dict)
+    dispensed: dict[Pair, dict[datetime.date, int]] = defaultdict(dict)
     window = (
         StockMovement.objects.filter(location_id__in=locations, occurred_on__gte=start)
         .values("location_id", "item_id", "lot", "occurred_on")
-        .annotate(net=Sum("quantity"))
+        .annotate(
+            net=Sum("quantity"),
+            out=Sum(
+                Case(
+                    When(kind=StockMovement.Kind.DISPENSE, then=-F("quantity")),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            ),
+        )
         .order_by()
     )
     for row in window:
-        key = (row["location_id"], row["item_id"], row["lot"])
-        changes[key][row["occurred_on"]] = row["net"]
-    result: dict[Pair, list[Lot]] = defaultdict(list)
+        pair = (row["location_id"], row["item_id"])
+        day = row["occurred_on"]
+        changes[(*pair, row["lot"])][day] = row["net"]
+        if row["out"]:
+            dispensed[pair][day] = dispensed[pair].get(day, 0) + row["out"]
+    lots: dict[Pair, list[Lot]] = defaultdict(list)
     balances = StockBalance.objects.filter(location_id__in=locations).values_list(
         "location_id", "item_id", "lot", "expires_on", "quantity"
     )
@@ -210,10 +226,10 @@ def _lots(
         lot_changes = changes.get((location_id, item_id, lot), {})
         if quantity == 0 and not lot_changes:
             continue
-        result[(location_id, item_id)].append(
+        lots[(location_id, item_id)].append(
             Lot(expires_on, _end_of_day(quantity, lot_changes, start=start, today=today))
         )
-    return result
+    return lots, dispensed
 
 
 def _end_of_day(
@@ -227,25 +243,6 @@ def _end_of_day(
         quantity -= changes.get(day, 0)
         day -= datetime.timedelta(days=1)
     return by_day
-
-
-def _dispensed_by_day(
-    locations: dict[int, Location], *, start: datetime.date
-) -> dict[Pair, dict[datetime.date, int]]:
-    rows = (
-        StockMovement.objects.filter(
-            location_id__in=locations,
-            occurred_on__gte=start,
-            kind=StockMovement.Kind.DISPENSE,
-        )
-        .values("location_id", "item_id", "occurred_on")
-        .annotate(units=Sum(-F("quantity")))
-        .order_by()
-    )
-    result: dict[Pair, dict[datetime.date, int]] = defaultdict(dict)
-    for row in rows:
-        result[(row["location_id"], row["item_id"])][row["occurred_on"]] = row["units"]
-    return result
 
 
 def _on_order(locations: dict[int, Location]) -> dict[Pair, int]:

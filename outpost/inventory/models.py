@@ -1,6 +1,9 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from outpost.catalogue.models import Item
@@ -74,6 +77,10 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def local_today(self) -> datetime.date:
+        """Today where the location works: its site's date, else the server's."""
+        return self.site.local_today() if self.site else timezone.localdate()
 
 
 class StockPolicy(models.Model):

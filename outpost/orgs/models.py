@@ -119,3 +119,7 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.org} · {self.get_role_display()}"
+
+    def local_today(self) -> datetime.date:
+        """Today where the person works: their site's date, else the server's."""
+        return self.site.local_today() if self.site else timezone.localdate()

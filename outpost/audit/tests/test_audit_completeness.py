@@ -22,6 +22,7 @@ import outpost
 from outpost.clients.models import Client as OutreachClient
 from outpost.core.models import AuditEvent
 from outpost.core.tests.base import BaseTestCase
+from outpost.inventory.actions import store_of
 from outpost.inventory.models import StockMovement
 
 PASSWORD = "correct horse battery"  # make_staff's password
@@ -111,7 +112,7 @@ class AuditCompletenessTests(BaseTestCase):
 
     def test_receiving_stock_is_recorded(self) -> None:
         self.client.force_login(self.worker)
-        url = reverse("inventory:receive", args=[self.site.pk])
+        url = reverse("inventory:receive", args=[store_of(self.site).pk])
         data = {"item": self.condom.pk, "quantity": 10}
         entries = self.entries_written_by(lambda: self.client.post(url, data))
         movement = StockMovement.objects.order_by("-pk").first()

@@ -12,6 +12,7 @@ from outpost.contacts.models import Contact
 from outpost.core.models import AuditEvent
 from outpost.core.roles import Role
 from outpost.demo.builder import DEMO_PASSWORD, SPB, SUMY, generate_clients
+from outpost.inventory.forecast import forecasts
 from outpost.inventory.models import Location, StockBalance, StockMovement
 from outpost.orgs.models import Membership, OpeningHours, Organisation, User
 
@@ -101,16 +102,20 @@ class SeedDemoTests(TestCase):
         self.assertEqual(balances, ledger)
         self.assertGreaterEqual(min(balances.values()), 0)
 
-    def test_leaves_an_item_below_its_low_stock_level_at_sumy(self) -> None:
-        store = Location.objects.get(site__org__slug="sumy-room", kind=Location.Kind.STORE)
-        on_hand = StockBalance.objects.filter(location=store).on_hand_by_item()
-        low = [
-            item
-            for item in store.org.items.all()
-            if on_hand.get(item.pk, 0) < item.low_stock_level
-        ]
-        self.assertGreater(len(low), 0)
-        self.assertLess(len(low), store.org.items.count() // 2)
+    def test_the_forecast_flags_some_items_at_sumy_but_not_most(self) -> None:
+        """The short items are left with a few days of stock; the rest last."""
+        store = Location.objects.select_related("site").get(
+            site__org__slug="sumy-room", kind=Location.Kind.STORE
+        )
+        assert store.site is not None
+        rows = forecasts([store], today=store.site.local_today())
+        at_risk = {row.item.name for row in rows if row.at_risk}
+        self.assertTrue(set(SUMY.sites[0].short_items) <= at_risk, at_risk)
+        self.assertLess(len(at_risk), store.org.items.count() // 2)
+        for row in rows:
+            if row.item.name in SUMY.sites[0].short_items:
+                self.assertIsNotNone(row.days_of_stock)
+                self.assertLessEqual(row.days_of_stock or 0, 7, row.item.name)
 
     def test_running_twice_changes_nothing(self) -> None:
         before = counts()

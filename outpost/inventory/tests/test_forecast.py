@@ -184,12 +184,12 @@ class ExpiryTests(ForecastTestCase):
 
 class ForecastQueryTests(ForecastTestCase):
     def test_takes_the_same_queries_for_a_short_and_a_long_ledger(self) -> None:
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(6):
             forecasts([self.store, self.bus], today=TODAY)
         for number in range(1, 29):
             self.receive(self.syringe, 5, day(2, number))
             self.dispense(self.syringe, 3, day(2, number))
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(6):
             forecasts([self.store, self.bus], today=TODAY)
 
     def test_sorts_the_item_running_out_first(self) -> None:

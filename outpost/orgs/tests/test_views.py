@@ -106,7 +106,7 @@ class SignInTests(OrgViewTestCase):
         demo = make_staff(self.org, "demo", Role.SOCIAL_WORKER, self.site)
         device = make_device(demo)
         credentials = {"username": "demo", "password": "correct horse battery"}
-        stock_url = reverse("inventory:location", args=[self.site.pk])
+        stock_url = reverse("inventory:site", args=[self.site.pk])
         verify_url = reverse("accounts:otp_verify")
         response = self.client.post(f"/accounts/login/?next={stock_url}", credentials)
         self.assertRedirects(
