@@ -9,7 +9,7 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 # Every test runs with a master key of its own (see outpost/vault/testing.py).
-pytest_plugins = ["outpost.vault.testing"]
+pytest_plugins = ["outpost.vault.testing", "outpost.core.tests.browser"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

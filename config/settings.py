@@ -51,7 +51,10 @@ INSTALLED_APPS = [
     "outpost.clients",
     "outpost.catalogue",
     "outpost.inventory",
+    "outpost.modes",
     "outpost.contacts",
+    "outpost.room",
+    "outpost.testing",
     "outpost.vault",
     "outpost.accounts",
     "outpost.audit",
@@ -245,8 +248,26 @@ BACKUP_DIR = Path(env_str("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups"
 CONTACT_DETAILS_RETENTION_DAYS = env_int("CONTACT_DETAILS_RETENTION_DAYS", default=180)
 DELIVERY_ADDRESS_RETENTION_DAYS = env_int("DELIVERY_ADDRESS_RETENTION_DAYS", default=7)
 BOT_STATE_RETENTION_HOURS = env_int("BOT_STATE_RETENTION_HOURS", default=24)
+HEALTH_RECORDS_RETENTION_DAYS = env_int("HEALTH_RECORDS_RETENTION_DAYS", default=5 * 365)
 
+# https://docs.djangoproject.com/en/5.2/topics/email/ — the daily stock
+# alert (manage.py send_stock_alerts) is the first email Outpost sends.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+# Bounds how long a slow mail server can hold the alert's transaction open.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="outpost@localhost")
+# Where staff open Outpost, e.g. https://outpost.example.org, for links in
+# emails; empty leaves the links out.
+SITE_URL = env_str("SITE_URL", default="").rstrip("/")
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"SITE_URL must start with https://, not {SITE_URL!r}")
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ from outpost.core.idempotency import earlier_row, save_once
 from outpost.inventory.actions import dispense_stock, store_of, usable_kits
 from outpost.inventory.ledger import Line
 from outpost.inventory.models import Location
+from outpost.modes.policy import check_contact_allowed
 from outpost.orgs.models import Site, User
 
 MAX_LINE_QUANTITY = 1000
@@ -63,6 +64,14 @@ def record_contact(
         return earlier
     _check_entry(site, client, handout, syringes_returned)
     moment = occurred_at or timezone.now()
+    check_contact_allowed(
+        site=site,
+        worker=worker,
+        channel=channel,
+        service_ids=[service.pk for service in handout.services],
+        moment=moment,
+        live=occurred_at is None,
+    )
     date = site.local_date(moment)
     contact = Contact(
         org_id=site.org_id,

@@ -1,5 +1,9 @@
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, F, Prefetch, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -16,8 +20,8 @@ from outpost.contacts.forms import ContactForm
 from outpost.contacts.models import Contact, ContactItem
 from outpost.core.errors import DomainError
 from outpost.core.roles import Perm
-from outpost.inventory.actions import store_of
-from outpost.inventory.models import StockBalance
+from outpost.inventory.forecast import Forecast, forecasts
+from outpost.inventory.models import Location, StockBalance
 from outpost.orgs.access import AuthedRequest, get_site_for_user, requires
 from outpost.orgs.models import Site
 
@@ -86,7 +90,16 @@ def _contact_page(request: AuthedRequest, site: Site, client: Client | None) -> 
         .exclude(category__code="kit")
         .select_related("category")
     )
-    form = ContactForm(request.POST or None, site=site, items=items)
+    places = _stock_places(site)
+    source = _stock_source(request, site, places)
+    form = ContactForm(
+        request.POST or None,
+        site=site,
+        items=items,
+        stock_places=places,
+        stock_from=source,
+        lots=_usable_lots(source, site) if source else {},
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -99,10 +112,13 @@ def _contact_page(request: AuthedRequest, site: Site, client: Client | None) -> 
                     handout=form.handout(),
                     syringes_returned=form.cleaned_data["syringes_returned"],
                     idempotency_key=form.cleaned_data["idempotency_key"],
+                    location=form.stock_location(),
                 )
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
+                if (place := form.stock_location()) is not None:
+                    request.session[_stock_from_key(site)] = place.pk
                 label = client.code if client else _("anonymous contact")
                 messages.success(request, _("Saved: %(who)s.") % {"who": label})
                 return redirect("contacts:entry", site_id=site.pk)
@@ -114,6 +130,44 @@ def _contact_page(request: AuthedRequest, site: Site, client: Client | None) -> 
         "recent": _recent_contacts(client) if client else [],
     }
     return TemplateResponse(request, "contacts/contact_form.html", context, status=status)
+
+
+def _stock_places(site: Site) -> list[Location]:
+    """The places at a site a worker may hand out from, the store first."""
+    places = Location.objects.active().filter(site=site)
+    return sorted(places, key=lambda place: (place.kind != Location.Kind.STORE, place.name))
+
+
+def _stock_from_key(site: Site) -> str:
+    return f"stock_from:{site.pk}"
+
+
+def _stock_source(
+    request: AuthedRequest, site: Site, places: Sequence[Location]
+) -> Location | None:
+    """The place picked on this request, else the one last used here, else the store."""
+    by_id = {str(place.pk): place for place in places}
+    for wanted in (
+        request.POST.get("stock_from"),
+        request.GET.get("stock_from"),
+        str(request.session.get(_stock_from_key(site), "")),
+    ):
+        if wanted in by_id:
+            return by_id[wanted]
+    return places[0] if places else None
+
+
+def _usable_lots(location: Location, site: Site) -> dict[int, list[StockBalance]]:
+    """The lots of each item that may still be handed out, first to expire first."""
+    balances = (
+        StockBalance.objects.filter(location=location, quantity__gt=0)
+        .exclude(expires_on__lt=site.local_today())
+        .order_by("item_id", F("expires_on").asc(nulls_last=True), "lot")
+    )
+    lots: dict[int, list[StockBalance]] = {}
+    for balance in balances:
+        lots.setdefault(balance.item_id, []).append(balance)
+    return lots
 
 
 def _recent_contacts(client: Client) -> list[Contact]:
@@ -146,22 +200,65 @@ def today(request: AuthedRequest, site_id: int) -> HttpResponse:
         .order_by()
     )
     handed_out_by_item = {row["item_id"]: row["total"] for row in handed_out}
-    on_hand = StockBalance.objects.filter(location=store_of(site)).on_hand_by_item()
+    stock = _stock_by_item(site, date)
     items = Item.objects.filter(org_id=site.org_id, is_active=True).select_related("category")
-    rows = [
-        {
-            "item": item,
-            "handed_out": handed_out_by_item.get(item.pk, 0),
-            "on_hand": on_hand.get(item.pk, 0),
-            "low": on_hand.get(item.pk, 0) < item.low_stock_level,
-        }
-        for item in items
-    ]
+    rows = []
+    for item in items:
+        item_stock = stock.get(item.pk) or _ItemStock()
+        rows.append(
+            {
+                "item": item,
+                "handed_out": handed_out_by_item.get(item.pk, 0),
+                "on_hand": item_stock.on_hand,
+                "days_of_stock": item_stock.days_of_stock,
+                "flag": item_stock.flag,
+            }
+        )
     context = {
         "site": site,
         "date": date,
         "figures": figures,
         "rows": rows,
-        "low_count": sum(1 for row in rows if row["low"]),
+        "at_risk_count": sum(1 for row in rows if row["flag"]),
     }
     return TemplateResponse(request, "contacts/today.html", context)
+
+
+# The flags of the today page, most urgent first: out of stock before an
+# order placed now could arrive, an order is due, stock expires.
+STOCK_FLAGS = ("running_out", "order_now", "expired", "expiring_soon")
+
+
+@dataclass
+class _ItemStock:
+    on_hand: int = 0
+    days_of_stock: int | None = None
+    flag: str = ""
+
+
+def _stock_by_item(site: Site, date: datetime.date) -> dict[int, _ItemStock]:
+    """Per item id: usable units at the site's locations, the soonest stock-out, a flag."""
+    result: dict[int, _ItemStock] = {}
+    for forecast in forecasts(list(Location.objects.active().filter(site=site)), today=date):
+        row = result.setdefault(forecast.item.pk, _ItemStock())
+        row.on_hand += forecast.on_hand
+        days = forecast.days_of_stock
+        if days is not None and (row.days_of_stock is None or days < row.days_of_stock):
+            row.days_of_stock = days
+        flag = _stock_flag(forecast)
+        if flag and (not row.flag or STOCK_FLAGS.index(flag) < STOCK_FLAGS.index(row.flag)):
+            row.flag = flag
+    return result
+
+
+def _stock_flag(forecast: Forecast) -> str:
+    days = forecast.days_of_stock
+    if forecast.at_risk:
+        if forecast.on_hand == 0 or (days is not None and days < forecast.policy.lead_time_days):
+            return "running_out"
+        return "order_now"
+    if forecast.expired:
+        return "expired"
+    if forecast.expiring_soon:
+        return "expiring_soon"
+    return ""

@@ -32,6 +32,15 @@ class Perm(enum.Enum):
     VIEW_AUDIT = "view_audit"
     MANAGE_STAFF = "manage_staff"
     LOCK_SYSTEM = "lock_system"
+    RECORD_TEST = "record_test"
+    VIEW_TEST_RESULTS = "view_test_results"
+    MANAGE_REFERRALS = "manage_referrals"
+    MANAGE_ART = "manage_art"
+    VIEW_CASCADE = "view_cascade"
+    MOVE_STOCK = "move_stock"
+    MANAGE_STOCK = "manage_stock"
+    MANAGE_MODES = "manage_modes"
+    RUN_ROOM = "run_room"
 
 
 _FRONTLINE = frozenset(
@@ -41,17 +50,27 @@ _FRONTLINE = frozenset(
         Perm.VIEW_TODAY,
         Perm.VIEW_STOCK,
         Perm.RECEIVE_STOCK,
+        Perm.MOVE_STOCK,
+        Perm.RUN_ROOM,
     }
+)
+
+# Tests, results and referrals: the staff who meet clients, never couriers.
+_TESTING = frozenset(
+    {Perm.RECORD_TEST, Perm.VIEW_TEST_RESULTS, Perm.MANAGE_REFERRALS, Perm.VIEW_CASCADE}
 )
 
 # Contact details are kept only for clients staff must reach: outreach and
 # case management. The window sees codes, not phone numbers.
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    Role.SOCIAL_WORKER: _FRONTLINE,
-    Role.OUTREACH_WORKER: _FRONTLINE | {Perm.VIEW_CONTACT_DETAILS},
-    Role.CASE_MANAGER: (_FRONTLINE - {Perm.RECEIVE_STOCK}) | {Perm.VIEW_CONTACT_DETAILS},
+    Role.SOCIAL_WORKER: _FRONTLINE | _TESTING,
+    Role.OUTREACH_WORKER: _FRONTLINE | _TESTING | {Perm.VIEW_CONTACT_DETAILS},
+    Role.CASE_MANAGER: (_FRONTLINE - {Perm.RECEIVE_STOCK, Perm.MOVE_STOCK})
+    | {Perm.VIEW_CONTACT_DETAILS}
+    | _TESTING
+    | {Perm.MANAGE_ART},
     Role.COURIER: frozenset(),
-    Role.ME_OFFICER: frozenset({Perm.VIEW_TODAY, Perm.VIEW_STOCK}),
+    Role.ME_OFFICER: frozenset({Perm.VIEW_TODAY, Perm.VIEW_STOCK, Perm.VIEW_CASCADE}),
     Role.MANAGER: frozenset(Perm) - {Perm.MANAGE_STAFF, Perm.LOCK_SYSTEM},
     Role.ADMIN: frozenset(Perm),
 }

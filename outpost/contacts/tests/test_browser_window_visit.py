@@ -6,12 +6,10 @@ sign-in, registration, the visit form and the day's figures covers what a
 social worker does at the window.
 """
 
-import os
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from outpost.accounts.tests.factories import code_for, make_device
@@ -20,43 +18,10 @@ from outpost.clients.models import Client
 from outpost.contacts.models import Contact
 from outpost.core.roles import Role
 from outpost.core.tests.base import make_org, make_site, make_staff, stock
+from outpost.core.tests.browser import PASSWORD
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "correct horse battery"  # make_staff's password
 CYRILLIC_CODE = "ОЛВА105031985"
 CODE = "OLVA105031985"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-    if not os.path.exists(executable):
-        reason = f"Chromium not found at {executable}; set CHROMIUM_PATH"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 def on_hand(page: Page, item: Item) -> int:

@@ -24,13 +24,16 @@ from outpost.core.tests.base import (
     make_staff,
     stock,
 )
+from outpost.inventory.actions import dispense_stock, receive_stock, store_of
+from outpost.inventory.models import Location
 from outpost.orgs.models import User
 
 NOON = datetime.datetime.combine(TODAY, datetime.time(12), tzinfo=zoneinfo.ZoneInfo("Europe/Kyiv"))
 
-# Session, user, membership (twice: the session names no organisation),
-# site, day figures, items handed out, store, balances, items.
-TODAY_PAGE_QUERIES = 12
+# Session, user, device, staff session, membership (twice: the session
+# names no organisation), site, day figures, items handed out, the site's
+# locations, six for their forecast, items.
+TODAY_PAGE_QUERIES = 17
 
 
 @time_machine.travel(NOON, tick=False)
@@ -125,26 +128,86 @@ class TodayViewTests(BaseTestCase):
         self.assertEqual((naloxone_row["handed_out"], naloxone_row["on_hand"]), (0, 100))
         self.assertContains(
             response,
-            f'<tr data-item="{self.condom.pk}"><td>Condom</td><td class="num">3</td>'
-            '<td class="num low" data-testid="on-hand">97 <span>· low</span></td></tr>',
+            f'<tr data-item="{naloxone.pk}"><td>Naloxone 0.4 mg/ml ampoule</td>'
+            '<td class="num">0</td><td class="num" data-testid="on-hand">100</td>'
+            '<td class="num">—</td></tr>',
             html=True,
         )
 
-    def test_flags_an_item_below_its_low_stock_level(self) -> None:
-        """An item is low only when fewer units than its level are on hand."""
-        self.assertEqual(self.condom.low_stock_level, 100)
+    def test_flags_items_at_risk_by_the_forecast(self) -> None:
+        """Order now, running out and expiring soon come from the forecast (SPEC §5)."""
+        store = store_of(self.site)
+        naloxone = Item.objects.get(org=self.org, category__code="naloxone")
+        # Syringes: 100 received today, 80 out today: 80 a day, 20 left,
+        # not a day's stock, far below the 30 days of lead time.
+        self.record(None, Handout(items=[(self.syringe, 80)]))
+        # Condoms: 100 out over ten days, 10 a day; 400 of 500 left: 40
+        # days, more than the lead time of 30 but under the minimum of 44.
+        receive_stock(
+            location=store,
+            item=self.condom,
+            quantity=400,
+            worker=self.manager,
+            occurred_on=TODAY - datetime.timedelta(days=9),
+        )
+        for day in range(9):
+            dispense_stock(
+                location=store,
+                lines=[(self.condom, 10)],
+                worker=self.worker,
+                occurred_on=TODAY - datetime.timedelta(days=day + 1),
+            )
+        self.record(None, Handout(items=[(self.condom, 10)]))
+        # Naloxone: a lot expiring in a month, nothing handed out.
+        receive_stock(
+            location=store,
+            item=naloxone,
+            quantity=5,
+            lot="SOON",
+            expires_on=TODAY + datetime.timedelta(days=30),
+            worker=self.manager,
+            occurred_on=TODAY,
+        )
         self.client.force_login(self.worker)
 
-        at_level = self.row_for(self.client.get(self.url).context["rows"], self.condom)
-        self.record(None, Handout(items=[(self.condom, 1)]))
         response = self.client.get(self.url)
-        below = self.row_for(response.context["rows"], self.condom)
 
-        self.assertEqual((at_level["on_hand"], at_level["low"]), (100, False))
-        self.assertEqual((below["on_hand"], below["low"]), (99, True))
-        low_items = sum(1 for row in response.context["rows"] if row["low"])
-        self.assertEqual(response.context["low_count"], low_items)
-        self.assertContains(response, f'<strong class="low">{low_items}</strong>', html=True)
+        rows = response.context["rows"]
+        syringe = self.row_for(rows, self.syringe)
+        self.assertEqual((syringe["on_hand"], syringe["days_of_stock"]), (20, 0))
+        self.assertEqual(syringe["flag"], "running_out")
+        condom = self.row_for(rows, self.condom)
+        self.assertEqual((condom["on_hand"], condom["days_of_stock"]), (400, 40))
+        self.assertEqual(condom["flag"], "order_now")
+        self.assertEqual(self.row_for(rows, naloxone)["flag"], "expiring_soon")
+        self.assertEqual(self.row_for(rows, self.injecting_kit_item())["flag"], "")
+        flagged = sum(1 for row in rows if row["flag"])
+        self.assertEqual(flagged, 3)
+        self.assertEqual(response.context["at_risk_count"], flagged)
+        self.assertContains(response, f'<strong class="low">{flagged}</strong>', html=True)
+        self.assertContains(response, "running out")
+        self.assertContains(response, "order now")
+        self.assertContains(response, "expiring soon")
+
+    def injecting_kit_item(self) -> Item:
+        return Item.objects.get(org=self.org, name="Needle 27G")
+
+    def test_an_item_of_another_location_of_the_site_counts(self) -> None:
+        """Stock on the site's bus is part of the site's stock; its risk is flagged."""
+        bus = Location.objects.create(
+            org=self.org, site=self.site, name="Bus", kind=Location.Kind.MOBILE_UNIT
+        )
+        receive_stock(
+            location=bus, item=self.syringe, quantity=10, worker=self.manager, occurred_on=TODAY
+        )
+        dispense_stock(
+            location=bus, lines=[(self.syringe, 8)], worker=self.worker, occurred_on=TODAY
+        )
+        self.client.force_login(self.worker)
+
+        row = self.row_for(self.client.get(self.url).context["rows"], self.syringe)
+
+        self.assertEqual((row["on_hand"], row["flag"]), (102, "running_out"))
 
     def test_an_me_officer_may_read_the_day(self) -> None:
         """An M&E officer sees the figures without recording anything."""

@@ -16,8 +16,15 @@ from outpost.accounts.models import StaffSession
 from outpost.catalogue.models import Item, Kit, ServiceType
 from outpost.clients.contact_details import set_contact_details
 from outpost.core.roles import ROLE_PERMS, Perm, Role
-from outpost.core.tests.base import BaseTestCase, make_staff
+from outpost.core.tests.base import TODAY, BaseTestCase, make_staff
+from outpost.inventory.actions import place_order, store_of
+from outpost.inventory.models import Location, StockOrder, Stocktake, Transfer
+from outpost.inventory.stocktakes import start_count
+from outpost.inventory.transfers import send_transfer
 from outpost.orgs.models import Membership, User
+from outpost.room.tests.factories import route_samples as room_route_samples
+from outpost.testing.models import ArtCourse, Referral
+from outpost.testing.tests.factories import make_art_course, make_referral
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
@@ -38,13 +45,60 @@ ROUTE_POLICY: dict[str, Perm | str] = {
     "catalogue:kit_edit": Perm.MANAGE_CATALOGUE,
     "catalogue:service_new": Perm.MANAGE_CATALOGUE,
     "catalogue:service_edit": Perm.MANAGE_CATALOGUE,
+    "inventory:overview": Perm.VIEW_STOCK,
+    "inventory:site": Perm.VIEW_STOCK,
     "inventory:location": Perm.VIEW_STOCK,
     "inventory:receive": Perm.RECEIVE_STOCK,
+    "inventory:locations": Perm.MANAGE_STOCK,
+    "inventory:location_new": Perm.MANAGE_STOCK,
+    "inventory:location_edit": Perm.MANAGE_STOCK,
+    "inventory:policies": Perm.MANAGE_STOCK,
+    "inventory:orders": Perm.MANAGE_STOCK,
+    "inventory:order_new": Perm.MANAGE_STOCK,
+    "inventory:order_cancel": Perm.MANAGE_STOCK,
+    "inventory:transfers": Perm.VIEW_STOCK,
+    "inventory:transfer_new": Perm.MOVE_STOCK,
+    "inventory:transfer_receive": Perm.MOVE_STOCK,
+    "inventory:assemble": Perm.MOVE_STOCK,
+    "inventory:adjust": Perm.MANAGE_STOCK,
+    "inventory:write_off": Perm.MANAGE_STOCK,
+    "inventory:count_start": Perm.MOVE_STOCK,
+    "inventory:count_sheet": Perm.MOVE_STOCK,
+    "inventory:count_history": Perm.VIEW_STOCK,
+    "inventory:report": Perm.VIEW_STOCK,
     "contacts:today": Perm.VIEW_TODAY,
     "contacts:entry": Perm.RECORD_CONTACT,
     "contacts:find": Perm.RECORD_CONTACT,
     "contacts:anonymous": Perm.RECORD_CONTACT,
     "contacts:visit": Perm.RECORD_CONTACT,
+    "modes:site": Perm.MANAGE_MODES,
+    "modes:hours": Perm.MANAGE_MODES,
+    "modes:ppe": Perm.RECORD_CONTACT,
+    "room:board": Perm.RUN_ROOM,
+    "room:check_in": Perm.RUN_ROOM,
+    "room:check_out": Perm.RUN_ROOM,
+    "room:wait": Perm.RUN_ROOM,
+    "room:wait_remove": Perm.RUN_ROOM,
+    "room:disinfect": Perm.RUN_ROOM,
+    "room:incidents": Perm.RUN_ROOM,
+    "room:incident_start": Perm.RUN_ROOM,
+    "room:incident": Perm.RUN_ROOM,
+    "room:incident_report": Perm.RUN_ROOM,
+    "room:events": Perm.RUN_ROOM,
+    "room:event_new": Perm.RUN_ROOM,
+    "room:event": Perm.RUN_ROOM,
+    "room:continuity": Perm.VIEW_TODAY,
+    "testing:client": Perm.VIEW_TEST_RESULTS,
+    "testing:record_test": Perm.RECORD_TEST,
+    "testing:self_test_result": Perm.RECORD_TEST,
+    "testing:refer": Perm.MANAGE_REFERRALS,
+    "testing:outcome": Perm.MANAGE_REFERRALS,
+    "testing:referrals_due": Perm.VIEW_TEST_RESULTS,
+    "testing:referral_complete": Perm.MANAGE_REFERRALS,
+    "testing:art_start": Perm.MANAGE_ART,
+    "testing:art_due": Perm.MANAGE_ART,
+    "testing:art_deliver": Perm.MANAGE_ART,
+    "testing:cascade": Perm.VIEW_CASCADE,
     "accounts:otp_verify": SIGNED_IN,
     "accounts:otp_enrol": SIGNED_IN,
     "accounts:otp_reset": SIGNED_IN,
@@ -100,6 +154,12 @@ class RoutePolicyTests(BaseTestCase):
     staff: dict[str, User]
     target: Membership
     foreign_admin: User
+    room_ids: dict[str, int]
+    referral: Referral
+    art_course: ArtCourse
+    transfer: Transfer
+    stocktake: Stocktake
+    order: StockOrder
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -114,12 +174,45 @@ class RoutePolicyTests(BaseTestCase):
         set_contact_details(
             client=cls.anna, worker=cls.manager, phone=f"+{CANARY_PHONE}", telegram=CANARY_HANDLE
         )
+        # Anna inside the room, someone waiting, an overdose and a group.
+        cls.room_ids = room_route_samples(cls.site, cls.manager, cls.anna)
+        # An open referral and a client on ART, for the routes that name one.
+        cls.referral = make_referral(cls.site, cls.anna, cls.worker, TODAY)
+        cls.art_course = make_art_course(cls.site, cls.anna, cls.worker, TODAY)
+        # A transfer on its way to a bus and the bus's open count sheet,
+        # for the routes that name one.
+        bus = Location.objects.create(
+            org=cls.org, site=cls.site, name="Bus", kind=Location.Kind.MOBILE_UNIT
+        )
+        cls.transfer = send_transfer(
+            source=store_of(cls.site),
+            destination=bus,
+            lines=[(cls.syringe, 10)],
+            worker=cls.manager,
+            occurred_on=TODAY,
+        )
+        cls.stocktake = start_count(location=bus, worker=cls.manager)
+        # An open order; the first manager's walk cancels it, the rest are told so.
+        cls.order = place_order(
+            location=store_of(cls.site),
+            item=cls.syringe,
+            quantity=50,
+            worker=cls.manager,
+            ordered_on=TODAY,
+        )
 
     def kwargs_for(self, name: str, user: User) -> dict[str, int]:
         known = {
             "site_id": self.site.pk,
             "client_id": self.anna.pk,
             "membership_id": self.target.pk,
+            **self.room_ids,
+            "referral_id": self.referral.pk,
+            "course_id": self.art_course.pk,
+            "location_id": store_of(self.site).pk,
+            "transfer_id": self.transfer.pk,
+            "stocktake_id": self.stocktake.pk,
+            "order_id": self.order.pk,
         }
         objects = {
             "catalogue:item_edit": Item.objects.filter(org=self.org).first(),

@@ -8,6 +8,7 @@ database file (and its WAL) or a dump, a backup, the logs — are searched.
 import datetime
 import logging
 import subprocess
+import uuid
 from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -22,6 +23,7 @@ from outpost.clients.uic import build_parts
 from outpost.contacts.actions import Handout, record_contact
 from outpost.core.roles import Role
 from outpost.core.tests.base import StaffClient, make_org, make_site, make_staff
+from outpost.orgs.models import Site
 
 CANARY_DIGITS = "9990000"  # every canary phone is +7 999 000 0xxx
 CANARY_HANDLE = "canary_f3a9"
@@ -113,6 +115,37 @@ class SeizureInventoryTests(LiveDatabaseTestCase):
                 self.assertNotIn(CANARY_DIGITS.encode(), data)
                 self.assertNotIn(CANARY_HANDLE.encode(), data.lower())
 
+    def use_testing(self, browser: StaffClient, site: Site, client: Client) -> None:
+        """Refer, start ART, and read results and lists; a phone typed as a regimen is refused."""
+        args = [site.pk, client.pk]
+        referred = browser.post(
+            reverse("testing:refer", args=args),
+            {
+                "target": "doctor",
+                "due_on": site.local_today().isoformat(),
+                "idempotency_key": str(uuid.uuid4()),
+            },
+        )
+        self.assertEqual(referred.status_code, 302)
+        art = {
+            "started_on": site.local_today().isoformat(),
+            "days_per_supply": 30,
+            "next_due_on": site.local_today().isoformat(),
+        }
+        for regimen, status in [(canary_phone(98), 422), ("TDF/3TC/DTG", 302)]:
+            started = browser.post(
+                reverse("testing:art_start", args=args),
+                {**art, "regimen": regimen, "idempotency_key": str(uuid.uuid4())},
+            )
+            self.assertEqual(started.status_code, status)
+        for page in [
+            reverse("testing:client", args=args),
+            reverse("testing:referrals_due", args=[site.pk]),
+            reverse("testing:art_due", args=[site.pk]),
+            reverse("testing:cascade", args=[site.pk]),
+        ]:
+            self.assertEqual(browser.get(page).status_code, 200)
+
     def use_every_feature(self) -> None:
         """Open, reveal, change and export, as staff do in a day."""
         org_client = Client.objects.order_by("pk").first()
@@ -132,6 +165,7 @@ class SeizureInventoryTests(LiveDatabaseTestCase):
         browser.post(details, {"action": "save", "phone": canary_phone(99), "telegram": ""})
         refused = browser.post(details, {"action": "save", "phone": "99900", "telegram": ""})
         self.assertEqual(refused.status_code, 422)
+        self.use_testing(browser, site, org_client)
         manager = StaffClient()
         manager.force_login(org_client.org.memberships.get(role=Role.MANAGER).user)
         self.assertEqual(manager.get(reverse("audit:export")).status_code, 200)

@@ -56,9 +56,11 @@ class TranslationTests(SimpleTestCase):
             directory = ROOT / f"outpost/locale/{code}/LC_MESSAGES"
             source = polib.pofile(str(directory / "django.po"))
             compiled = {
-                entry.msgid: entry.msgstr for entry in polib.mofile(str(directory / "django.mo"))
+                (entry.msgctxt, entry.msgid): entry.msgstr
+                for entry in polib.mofile(str(directory / "django.mo"))
             }
             with self.subTest(locale=code):
                 for entry in source.translated_entries():
                     if not entry.msgid_plural:
-                        self.assertEqual(compiled.get(entry.msgid), entry.msgstr, entry.msgid)
+                        found = compiled.get((entry.msgctxt, entry.msgid))
+                        self.assertEqual(found, entry.msgstr, entry.msgid)
