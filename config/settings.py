@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "outpost.contacts",
     "outpost.room",
     "outpost.testing",
+    "outpost.cases",
+    "outpost.delivery",
+    "outpost.outreach",
     "outpost.vault",
     "outpost.accounts",
     "outpost.audit",
@@ -177,6 +180,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # https://docs.djangoproject.com/en/5.2/topics/i18n/
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", default="uk")
 LANGUAGES = [("uk", _("Ukrainian")), ("ru", _("Russian")), ("en", _("English"))]
+# https://docs.djangoproject.com/en/5.2/ref/settings/#format-module-path
+FORMAT_MODULE_PATH = ["config.formats"]
 LOCALE_PATHS = [BASE_DIR / "outpost" / "locale"]
 USE_I18N = True
 USE_TZ = True
@@ -249,6 +254,7 @@ CONTACT_DETAILS_RETENTION_DAYS = env_int("CONTACT_DETAILS_RETENTION_DAYS", defau
 DELIVERY_ADDRESS_RETENTION_DAYS = env_int("DELIVERY_ADDRESS_RETENTION_DAYS", default=7)
 BOT_STATE_RETENTION_HOURS = env_int("BOT_STATE_RETENTION_HOURS", default=24)
 HEALTH_RECORDS_RETENTION_DAYS = env_int("HEALTH_RECORDS_RETENTION_DAYS", default=5 * 365)
+CASE_NOTES_RETENTION_DAYS = env_int("CASE_NOTES_RETENTION_DAYS", default=365)
 
 # https://docs.djangoproject.com/en/5.2/topics/email/ — the daily stock
 # alert (manage.py send_stock_alerts) is the first email Outpost sends.

@@ -23,6 +23,7 @@ from outpost.orgs.models import Site, User
 
 MAX_LINE_QUANTITY = 1000
 MAX_RETURNED = 10_000
+MAX_PEERS = 100
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,18 @@ class Handout:
     services: Sequence[ServiceType] = field(default_factory=tuple)
     # Item id → the lot the worker picked; otherwise the first to expire.
     lots: Mapping[int, str] = field(default_factory=dict)
+    # Secondary distribution: how many peers, and how many of the units.
+    peers: int = 0
+    units_for_peers: int = 0
+
+    def units(self) -> int:
+        """Units of items handed out, kits counted by their components."""
+        in_kits = sum(
+            component.quantity * count
+            for kit, count in self.kits
+            for component in kit.components.all()
+        )
+        return in_kits + sum(count for _, count in self.items)
 
 
 @transaction.atomic
@@ -82,6 +95,8 @@ def record_contact(
         date=date,
         worker=worker,
         syringes_returned=syringes_returned,
+        peers=handout.peers,
+        units_for_peers=handout.units_for_peers,
         idempotency_key=idempotency_key,
     )
     saved = save_once(contact)
@@ -99,7 +114,7 @@ def record_contact(
     source = location or store_of(site)
     dispense_stock(
         location=source,
-        lines=_stock_lines(handout, source, date),
+        lines=stock_lines(handout, source, date),
         worker=worker,
         occurred_on=date,
         contact_id=contact.pk,
@@ -110,7 +125,7 @@ def record_contact(
     return contact
 
 
-def _stock_lines(handout: Handout, location: Location, on: datetime.date) -> list[Line]:
+def stock_lines(handout: Handout, location: Location, on: datetime.date) -> list[Line]:
     """What leaves the shelf: assembled kits first, then loose items by lot."""
     assembled = usable_kits(location, [kit for kit, _ in handout.kits], on=on)
     loose: Counter[int] = Counter()
@@ -165,6 +180,19 @@ def _check_entry(
         raise DomainError(
             gettext("Returned syringes must be between 0 and %(max)d.") % {"max": MAX_RETURNED}
         )
+    _check_for_peers(handout)
+
+
+def _check_for_peers(handout: Handout) -> None:
+    if not 0 <= handout.peers <= MAX_PEERS:
+        raise DomainError(gettext("Peers must be between 0 and %(max)d.") % {"max": MAX_PEERS})
+    if handout.units_for_peers < 0 or handout.units_for_peers > handout.units():
+        raise DomainError(
+            gettext("Units for peers cannot be more than the %(units)d units handed out.")
+            % {"units": handout.units()}
+        )
+    if handout.units_for_peers and not handout.peers:
+        raise DomainError(gettext("Say for how many peers the units are."))
 
 
 def _note_contact_dates(client: Client, date: datetime.date) -> None:

@@ -6,7 +6,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from outpost.catalogue.models import Item, Kit, ServiceType
-from outpost.contacts.actions import MAX_LINE_QUANTITY, MAX_RETURNED, Handout
+from outpost.contacts.actions import MAX_LINE_QUANTITY, MAX_PEERS, MAX_RETURNED, Handout
 from outpost.core.choices import Channel
 from outpost.inventory.forms import LotLike, chosen_lot, lot_choices
 from outpost.inventory.models import Location
@@ -34,6 +34,19 @@ class ContactForm(forms.Form):
     )
     syringes_returned = forms.IntegerField(
         label=_("Used syringes returned"), min_value=0, max_value=MAX_RETURNED, initial=0
+    )
+    peers = forms.IntegerField(
+        label=_("Peers the client takes supplies for"),
+        min_value=0,
+        max_value=MAX_PEERS,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0"}),
+    )
+    units_for_peers = forms.IntegerField(
+        label=_("Units of it for peers"),
+        min_value=0,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0"}),
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
@@ -98,6 +111,9 @@ class ContactForm(forms.Form):
             data["idempotency_key"] = str(uuid.uuid4())
             self.data = data
 
+    def peer_fields(self) -> list[forms.BoundField]:
+        return [self["peers"], self["units_for_peers"]]
+
     def item_fields(self) -> list[forms.BoundField]:
         return [self[f"item_{item.pk}"] for item in self.items]
 
@@ -116,6 +132,8 @@ class ContactForm(forms.Form):
                 for item in self.items
                 if (lot := chosen_lot(data.get(f"lot_{item.pk}") or "")) is not None
             },
+            peers=data.get("peers") or 0,
+            units_for_peers=data.get("units_for_peers") or 0,
         )
 
     def _offer_stock_places(

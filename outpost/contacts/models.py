@@ -14,6 +14,10 @@ class ContactQuerySet(models.QuerySet["Contact"]):
     def at_site_on(self, site: Site, date: datetime.date) -> "ContactQuerySet":
         return self.filter(site=site, date=date)
 
+    def for_peers(self) -> "ContactQuerySet":
+        """Contacts at which the client took supplies for peers."""
+        return self.filter(peers__gt=0)
+
 
 class Contact(models.Model):
     """One encounter at one place, through one channel (SPEC §2).
@@ -34,6 +38,9 @@ class Contact(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     syringes_returned = models.PositiveIntegerField(_("used syringes returned"), default=0)
+    # Secondary distribution: a client taking supplies on to peers.
+    peers = models.PositiveSmallIntegerField(_("peers supplied through the client"), default=0)
+    units_for_peers = models.PositiveIntegerField(_("units for peers"), default=0)
     idempotency_key = models.UUIDField(null=True, blank=True, unique=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -46,6 +53,12 @@ class Contact(models.Model):
             models.Index(fields=["org", "date"], name="contact_org_date"),
             models.Index(fields=["site", "date"], name="contact_site_date"),
             models.Index(fields=["client", "date"], name="contact_client_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(units_for_peers=0) | models.Q(peers__gt=0),
+                name="contact_units_for_peers_need_peers",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,5 @@
 import datetime
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -99,6 +100,11 @@ def _contact_page(request: AuthedRequest, site: Site, client: Client | None) -> 
         stock_places=places,
         stock_from=source,
         lots=_usable_lots(source, site) if source else {},
+        initial={
+            # A worker on a mobile unit's shift enters on its channel.
+            "channel": request.session.get(channel_key(site), site.default_channel),
+            "idempotency_key": uuid.uuid4(),
+        },
     )
     status = 200
     if request.method == "POST":
@@ -118,7 +124,7 @@ def _contact_page(request: AuthedRequest, site: Site, client: Client | None) -> 
                 form.add_error(None, error.message)
             else:
                 if (place := form.stock_location()) is not None:
-                    request.session[_stock_from_key(site)] = place.pk
+                    request.session[stock_from_key(site)] = place.pk
                 label = client.code if client else _("anonymous contact")
                 messages.success(request, _("Saved: %(who)s.") % {"who": label})
                 return redirect("contacts:entry", site_id=site.pk)
@@ -138,8 +144,13 @@ def _stock_places(site: Site) -> list[Location]:
     return sorted(places, key=lambda place: (place.kind != Location.Kind.STORE, place.name))
 
 
-def _stock_from_key(site: Site) -> str:
+def stock_from_key(site: Site) -> str:
     return f"stock_from:{site.pk}"
+
+
+def channel_key(site: Site) -> str:
+    """The session key of the channel quick entry offers first at ``site``."""
+    return f"channel:{site.pk}"
 
 
 def _stock_source(
@@ -150,7 +161,7 @@ def _stock_source(
     for wanted in (
         request.POST.get("stock_from"),
         request.GET.get("stock_from"),
-        str(request.session.get(_stock_from_key(site), "")),
+        str(request.session.get(stock_from_key(site), "")),
     ):
         if wanted in by_id:
             return by_id[wanted]
@@ -254,7 +265,8 @@ def _stock_by_item(site: Site, date: datetime.date) -> dict[int, _ItemStock]:
 def _stock_flag(forecast: Forecast) -> str:
     days = forecast.days_of_stock
     if forecast.at_risk:
-        if forecast.on_hand == 0 or (days is not None and days < forecast.policy.lead_time_days):
+        soon = days is not None and days < forecast.policy.lead_time_days
+        if forecast.on_hand == 0 or forecast.runs_out_first or soon:
             return "running_out"
         return "order_now"
     if forecast.expired:

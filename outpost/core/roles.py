@@ -41,6 +41,14 @@ class Perm(enum.Enum):
     MANAGE_STOCK = "manage_stock"
     MANAGE_MODES = "manage_modes"
     RUN_ROOM = "run_room"
+    MANAGE_DELIVERIES = "manage_deliveries"
+    DELIVER = "deliver"
+    PLAN_OUTREACH = "plan_outreach"
+    ENTER_WEB_OUTREACH = "enter_web_outreach"
+    MANAGE_CASES = "manage_cases"
+    VIEW_CASE_NOTES = "view_case_notes"
+    VIEW_CASE_FIGURES = "view_case_figures"
+    REASSIGN_CASES = "reassign_cases"
 
 
 _FRONTLINE = frozenset(
@@ -61,16 +69,28 @@ _TESTING = frozenset(
 )
 
 # Contact details are kept only for clients staff must reach: outreach and
-# case management. The window sees codes, not phone numbers.
+# case management. The window sees codes, not phone numbers. Outreach
+# workers also drive staff cars with deliveries; a courier does nothing else.
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    Role.SOCIAL_WORKER: _FRONTLINE | _TESTING,
-    Role.OUTREACH_WORKER: _FRONTLINE | _TESTING | {Perm.VIEW_CONTACT_DETAILS},
+    Role.SOCIAL_WORKER: _FRONTLINE | _TESTING | {Perm.MANAGE_DELIVERIES},
+    Role.OUTREACH_WORKER: _FRONTLINE
+    | _TESTING
+    | {
+        Perm.VIEW_CONTACT_DETAILS,
+        Perm.MANAGE_DELIVERIES,
+        Perm.DELIVER,
+        Perm.PLAN_OUTREACH,
+        Perm.ENTER_WEB_OUTREACH,
+    },
     Role.CASE_MANAGER: (_FRONTLINE - {Perm.RECEIVE_STOCK, Perm.MOVE_STOCK})
     | {Perm.VIEW_CONTACT_DETAILS}
     | _TESTING
-    | {Perm.MANAGE_ART},
-    Role.COURIER: frozenset(),
-    Role.ME_OFFICER: frozenset({Perm.VIEW_TODAY, Perm.VIEW_STOCK, Perm.VIEW_CASCADE}),
+    | {Perm.MANAGE_ART, Perm.MANAGE_DELIVERIES, Perm.ENTER_WEB_OUTREACH}
+    | {Perm.MANAGE_CASES, Perm.VIEW_CASE_NOTES, Perm.VIEW_CASE_FIGURES},
+    Role.COURIER: frozenset({Perm.DELIVER}),
+    Role.ME_OFFICER: frozenset(
+        {Perm.VIEW_TODAY, Perm.VIEW_STOCK, Perm.VIEW_CASCADE, Perm.VIEW_CASE_FIGURES}
+    ),
     Role.MANAGER: frozenset(Perm) - {Perm.MANAGE_STAFF, Perm.LOCK_SYSTEM},
     Role.ADMIN: frozenset(Perm),
 }

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from outpost.cases.actions import install_case_lists
 from outpost.catalogue.actions import install_default_catalogue
 from outpost.catalogue.models import Item, Kit, ServiceType
 from outpost.clients.actions import register_client
@@ -692,6 +693,7 @@ def build_org(
     """Create one organisation with its staff, clients, stock and contacts."""
     org = Organisation.objects.create(name=spec.name, slug=spec.slug)
     install_default_catalogue(org=org)
+    install_case_lists(org=org)
     sites = _create_sites(org=org, spec=spec)
     staff = _create_staff(org=org, spec=spec, sites=sites)
     drafts = generate_clients(rng=rng, spec=spec, today=today)

@@ -16,7 +16,14 @@ from outpost.core.audit import audit
 from outpost.core.errors import DomainError
 from outpost.core.idempotency import earlier_row, save_once
 from outpost.inventory import ledger
-from outpost.inventory.ledger import MAX_QUANTITY, LineLike, check_quantity, check_same_org
+from outpost.inventory.errors import OutOfStock
+from outpost.inventory.ledger import (
+    MAX_QUANTITY,
+    LineLike,
+    check_expiry,
+    check_quantity,
+    check_same_org,
+)
 from outpost.inventory.models import Location, StockBalance, StockMovement, StockOrder
 from outpost.orgs.models import Site, User
 
@@ -64,6 +71,12 @@ def receive_stock(
     _check_usable_location(location)
     if item.category.needs_expiry and expires_on is None:
         raise DomainError(gettext("%(item)s needs an expiry date.") % {"item": item.display_name})
+    check_expiry(expires_on, on=occurred_on)
+    if expires_on is not None and expires_on < occurred_on:
+        raise DomainError(
+            gettext("This lot expired on %(date)s: expired stock cannot go on the shelf.")
+            % {"date": expires_on.isoformat()}
+        )
     if order is not None:
         _count_against_order(order, location=location, item=item, quantity=quantity)
     movement = ledger.post(
@@ -141,11 +154,26 @@ def assemble_kits(
     components = list(kit.components.select_related("item"))
     if not components:
         raise DomainError(gettext("%(kit)s has no components.") % {"kit": kit.display_name})
-    taken = ledger.take(
-        location=location,
-        lines=[(c.item, c.quantity * count) for c in components],
-        on=occurred_on,
-    )
+    try:
+        taken = ledger.take(
+            location=location,
+            lines=[(c.item, c.quantity * count) for c in components],
+            on=occurred_on,
+        )
+    except OutOfStock as short:
+        raise DomainError(
+            gettext(
+                "Not enough %(item)s to pack %(count)d × %(kit)s: "
+                "%(needed)d needed, %(on_hand)d usable on hand."
+            )
+            % {
+                "item": short.item_name,
+                "count": count,
+                "kit": kit.display_name,
+                "needed": short.requested,
+                "on_hand": short.on_hand,
+            }
+        ) from short
     ledger.write_taken(
         taken,
         location=location,
@@ -192,6 +220,7 @@ def adjust_stock(
     check_quantity(abs(quantity))
     if reason not in StockMovement.Reason.values:
         raise DomainError(gettext("Choose the reason for the adjustment."))
+    check_expiry(expires_on, on=occurred_on)
     if quantity > 0 and expires_on is None:
         expires_on = _known_expiry(location, item, lot)
         if item.category.needs_expiry and expires_on is None:

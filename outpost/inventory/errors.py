@@ -19,5 +19,7 @@ class OutOfStock(DomainError):
                 % values
             )
         super().__init__(message)
+        self.item_name = item_name
+        self.requested = requested
         self.on_hand = on_hand
         self.expired = expired

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db.models import Case, F, IntegerField, Sum, When
+from django.db.models import Case, F, IntegerField, Min, Sum, When
 
 from outpost.catalogue.models import Item
 from outpost.inventory.models import (
@@ -69,6 +69,8 @@ class Forecast:
     expired: int
     expiring_soon: int
     on_order: int
+    # The earliest date an open order is expected, if any gives one.
+    arrives_on: datetime.date | None
     dispensed: int
     days_in_stock: int
     policy: Policy
@@ -107,9 +109,17 @@ class Forecast:
         return max(self.maximum - available, 0)
 
     @property
+    def runs_out_first(self) -> bool:
+        """The stock runs out before the first order is expected to arrive."""
+        stockout = self.stockout_on
+        return stockout is not None and self.arrives_on is not None and stockout < self.arrives_on
+
+    @property
     def at_risk(self) -> bool:
-        """Running out: an order is due, or nothing usable is left of an item in use."""
-        return self.proposed_order > 0 or (self.adc > 0 and self.on_hand == 0)
+        """Running out: an order is due, or comes too late, or nothing usable is left."""
+        return (
+            self.proposed_order > 0 or self.runs_out_first or (self.adc > 0 and self.on_hand == 0)
+        )
 
     @property
     def needs_attention(self) -> bool:
@@ -124,7 +134,7 @@ def forecasts(locations: Sequence[Location], *, today: datetime.date) -> list[Fo
     by_id = {location.pk: location for location in locations}
     start = today - datetime.timedelta(days=WINDOW_DAYS - 1)
     lots, dispensed = _lots_and_dispensing(by_id, start=start, today=today)
-    on_order = _on_order(by_id)
+    on_order, arrivals = _on_order(by_id)
     pairs = set(lots) | set(dispensed) | set(on_order)
     items = Item.objects.select_related("category").in_bulk({item_id for _, item_id in pairs})
     policies = _policies(by_id)
@@ -149,6 +159,7 @@ def forecasts(locations: Sequence[Location], *, today: datetime.date) -> list[Fo
                     if lot.expires_on is not None and lot.expires_on <= soon
                 ),
                 on_order=on_order.get(pair, 0),
+                arrives_on=arrivals.get(pair),
                 dispensed=sum(daily.values()),
                 days_in_stock=_days_in_stock(pair_lots, daily, start=start, today=today),
                 policy=policies.get(pair) or _location_policy(location),
@@ -245,9 +256,13 @@ def _end_of_day(
     return by_day
 
 
-def _on_order(locations: dict[int, Location]) -> dict[Pair, int]:
-    """Units ordered and not yet arrived, and units on their way from another place."""
+def _on_order(
+    locations: dict[int, Location],
+) -> tuple[dict[Pair, int], dict[Pair, datetime.date]]:
+    """Units ordered and not yet arrived, and units on their way from another place;
+    and the earliest date an order is expected."""
     totals: dict[Pair, int] = defaultdict(int)
+    arrivals: dict[Pair, datetime.date] = {}
     orders = (
         StockOrder.objects.filter(location_id__in=locations, status=StockOrder.Status.OPEN)
         .values("location_id", "item_id")
@@ -261,12 +276,16 @@ def _on_order(locations: dict[int, Location]) -> dict[Pair, int]:
                     default=0,
                     output_field=IntegerField(),
                 )
-            )
+            ),
+            arrives_on=Min("expected_on"),
         )
         .order_by()
     )
     for row in orders:
-        totals[(row["location_id"], row["item_id"])] += row["units"]
+        pair = (row["location_id"], row["item_id"])
+        totals[pair] += row["units"]
+        if row["arrives_on"] is not None:
+            arrivals[pair] = row["arrives_on"]
     travelling = (
         TransferLine.objects.filter(
             transfer__destination_id__in=locations, transfer__status=Transfer.Status.IN_TRANSIT
@@ -277,7 +296,7 @@ def _on_order(locations: dict[int, Location]) -> dict[Pair, int]:
     )
     for row in travelling:
         totals[(row["transfer__destination_id"], row["item_id"])] += row["units"]
-    return totals
+    return totals, arrivals
 
 
 def _policies(locations: dict[int, Location]) -> dict[Pair, Policy]:

@@ -21,6 +21,7 @@ from outpost.inventory.models import Location, StockBalance, StockMovement
 from outpost.orgs.models import User
 
 MAX_QUANTITY = 100_000
+LONGEST_SHELF_LIFE = datetime.timedelta(days=15 * 365)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,15 @@ def check_quantity(quantity: int) -> None:
     if not 0 < quantity <= MAX_QUANTITY:
         raise DomainError(
             gettext("A quantity must be between 1 and %(max)d.") % {"max": MAX_QUANTITY}
+        )
+
+
+def check_expiry(expires_on: datetime.date | None, *, on: datetime.date) -> None:
+    """Refuse a date no lot can have: a typing slip such as 9999 would stay forever."""
+    if expires_on is not None and expires_on > on + LONGEST_SHELF_LIFE:
+        raise DomainError(
+            gettext("An expiry date more than %(years)d years ahead is not possible.")
+            % {"years": LONGEST_SHELF_LIFE.days // 365}
         )
 
 

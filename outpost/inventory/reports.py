@@ -29,7 +29,7 @@ from fractions import Fraction
 from django.db import models
 from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
 from django.utils.functional import Promise
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outpost.catalogue.models import Item
@@ -196,7 +196,7 @@ def _columns(period: Period, *, today: datetime.date) -> list[Column]:
         Column(_("On hand now"), lambda row: row.on_hand, now=True),
         Column(_("Expired now"), lambda row: row.expired, now=True),
         Column(
-            pgettext("stock now", "Expiring by %(date)s") % {"date": soon.isoformat()},
+            gettext("Now, expiring by %(date)s") % {"date": soon.isoformat()},
             lambda row: row.expiring_soon,
             now=True,
         ),

@@ -18,7 +18,7 @@ from outpost.catalogue.models import Item
 from outpost.core.audit import audit
 from outpost.core.errors import DomainError
 from outpost.inventory import ledger
-from outpost.inventory.ledger import MAX_QUANTITY, check_same_org
+from outpost.inventory.ledger import MAX_QUANTITY, check_expiry, check_same_org
 from outpost.inventory.models import (
     Location,
     StockBalance,
@@ -83,6 +83,7 @@ def add_count_line(
     check_same_org(locked.location, item)
     if item.category.needs_expiry and expires_on is None:
         raise DomainError(gettext("%(item)s needs an expiry date.") % {"item": item.display_name})
+    check_expiry(expires_on, on=locked.location.local_today())
     if locked.lines.filter(item=item, lot=lot).exists():
         raise DomainError(gettext("That item and lot are already on the sheet."))
     if not 0 <= counted <= MAX_QUANTITY:

@@ -11,7 +11,7 @@ from outpost.core.audit import audit
 from outpost.core.errors import DomainError
 from outpost.core.idempotency import earlier_row, save_once
 from outpost.modes.models import Mode, ModeChange, PpeConfirmation
-from outpost.modes.policy import DEFAULT_RESTRICTED_CAPACITY
+from outpost.modes.policy import DEFAULT_RESTRICTED_CAPACITY, mode_change_at
 from outpost.orgs.models import OpeningHours, Site, User
 
 MAX_CAPACITY = 50
@@ -34,6 +34,9 @@ def change_mode(
     Restricted mode admits one client inside unless a capacity is given;
     remote and closed admit none, so their capacity is not kept.
     """
+    # Changes at one site queue on its row: a retry finds the row its first
+    # attempt made, and a second manager compares with what the first recorded.
+    Site.objects.select_for_update().filter(pk=site.pk).first()
     earlier = earlier_row(ModeChange, idempotency_key, org_id=site.org_id)
     if earlier is not None:
         return earlier
@@ -43,6 +46,9 @@ def change_mode(
         capacity = DEFAULT_RESTRICTED_CAPACITY
     if mode in (Mode.REMOTE, Mode.CLOSED):
         capacity = None
+    if mode != Mode.RESTRICTED:
+        services_inside = ()
+    _check_not_same(site, mode, capacity, services_inside)
     change = ModeChange(
         org_id=site.org_id,
         site=site,
@@ -84,6 +90,28 @@ def _check_change(
         )
     if any(s.org_id != site.org_id or not s.is_active for s in services_inside):
         raise DomainError(gettext("A service is not in this organisation's catalogue."))
+
+
+def _check_not_same(
+    site: Site, mode: str, capacity: int | None, services_inside: Sequence[ServiceType]
+) -> None:
+    """Refuse a change that would leave the mode and its settings as they are."""
+    current = mode_change_at(site)
+    if current is None:
+        same = mode == Mode.NORMAL and capacity is None
+    else:
+        kept = set(current.services_inside.values_list("pk", flat=True))
+        same = (
+            current.mode == mode
+            and current.capacity == capacity
+            and kept == {service.pk for service in services_inside}
+        )
+    if not same:
+        return
+    names = {"site": site.name, "mode": str(Mode(mode).label).lower()}
+    if mode in (Mode.REMOTE, Mode.CLOSED):
+        raise DomainError(gettext("%(site)s is already in %(mode)s mode.") % names)
+    raise DomainError(gettext("%(site)s is already in %(mode)s mode with these settings.") % names)
 
 
 @transaction.atomic

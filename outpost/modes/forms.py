@@ -73,7 +73,11 @@ class OpeningHoursForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         for day in DAYS:
-            opens, closes = data.get(f"opens_{day.value}"), data.get(f"closes_{day.value}")
+            names = (f"opens_{day.value}", f"closes_{day.value}")
+            if any(self.has_error(name) for name in names):
+                # A time that could not be read already says so on its field.
+                continue
+            opens, closes = (data.get(name) for name in names)
             if (opens is None) != (closes is None):
                 self.add_error(f"closes_{day.value}", _("Give both times, or neither."))
             elif isinstance(opens, datetime.time) and isinstance(closes, datetime.time):

@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from outpost.core.roles import Perm, role_can
+from outpost.core.roles import Perm, Role, role_can
 from outpost.orgs.access import AuthedRequest, requires
 from outpost.orgs.forms import LanguageForm
 from outpost.orgs.models import Site
@@ -17,7 +17,11 @@ def home(request: HttpRequest) -> HttpResponse:
     membership = getattr(request, "membership", None)
     if membership is None:
         return TemplateResponse(request, "orgs/no_membership.html", status=403)
+    if membership.role == Role.CASE_MANAGER:
+        return redirect("cases:caseload")
     if not role_can(membership.role, Perm.VIEW_TODAY):
+        if role_can(membership.role, Perm.DELIVER):
+            return redirect("delivery:route")
         return TemplateResponse(request, "orgs/role_home.html")
     if membership.site_id is not None:
         return redirect("contacts:today", site_id=membership.site_id)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from outpost.catalogue.models import Item
 from outpost.clients.models import Client
@@ -26,6 +26,9 @@ MAX_ATTENDEES = 1000
 NALOXONE = "naloxone"
 # A clock on a phone may run a little ahead of the server's.
 CLOCK_SLACK = datetime.timedelta(minutes=5)
+# An overdose is recorded as it happens or soon after; a time further back
+# than this before the incident was opened is a typing mistake.
+BACKDATE_DAYS = 7
 
 
 def _lock(site: Site) -> None:
@@ -288,6 +291,19 @@ def _check_response(incident: OverdoseIncident, response: Response) -> datetime.
         raise DomainError(gettext("Give the time of the overdose."))
     if when > timezone.now() + CLOCK_SLACK:
         raise DomainError(gettext("The time of the overdose cannot be in the future."))
+    # Measured from when the incident was opened, so its outcome can still
+    # be completed weeks later without the time being refused.
+    if when < incident.recorded_at - datetime.timedelta(days=BACKDATE_DAYS):
+        raise DomainError(
+            ngettext(
+                "The time of the overdose cannot be more than %(days)d day before "
+                "the incident was opened. Check the date.",
+                "The time of the overdose cannot be more than %(days)d days before "
+                "the incident was opened. Check the date.",
+                BACKDATE_DAYS,
+            )
+            % {"days": BACKDATE_DAYS}
+        )
     if response.client is not None and response.client.org_id != incident.org_id:
         raise DomainError(gettext("That client is not known here."))
     if set(response.signs) - set(OverdoseIncident.Sign.values):

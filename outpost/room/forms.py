@@ -3,12 +3,13 @@ import uuid
 import zoneinfo
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from outpost.catalogue.models import Item
 from outpost.clients.forms import PRIVATE_INPUT
 from outpost.clients.uic import UICParts, parse_uic
+from outpost.core.periods import PeriodForm
 from outpost.orgs.models import Site
 from outpost.room.actions import MAX_ATTENDEES, MAX_DISPOSED, MAX_DOSES, NALOXONE
 from outpost.room.models import Event, OverdoseIncident
@@ -120,3 +121,21 @@ class EventForm(forms.Form):
     def clean_codes(self) -> list[UICParts]:
         lines = [line.strip() for line in self.cleaned_data["codes"].splitlines()]
         return [parse_uic(line, today=self.today) for line in lines if line]
+
+
+class PastPeriodForm(PeriodForm):
+    """A period that has already ended by ``today``, the site's local date."""
+
+    def __init__(self, *args: object, today: datetime.date, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # Form's own signature
+        self.today = today
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        last = data.get("last")
+        if isinstance(last, datetime.date) and last > self.today:
+            raise forms.ValidationError(
+                _("The period cannot end after today, %(today)s. Choose an earlier end date.")
+                % {"today": formats.date_format(self.today)}
+            )
+        return data

@@ -18,7 +18,6 @@ from outpost.clients.models import Client
 from outpost.clients.uic import UICParts
 from outpost.core.audit import audit
 from outpost.core.errors import DomainError
-from outpost.core.periods import PeriodForm
 from outpost.core.roles import Perm
 from outpost.modes.history import modes_during
 from outpost.modes.policy import has_confirmed_ppe, policy_at
@@ -26,7 +25,7 @@ from outpost.orgs.access import AuthedRequest, get_site_for_user, requires
 from outpost.orgs.models import Site
 from outpost.room import actions
 from outpost.room.errors import RoomFull
-from outpost.room.forms import CheckOutForm, EventForm, IncidentForm
+from outpost.room.forms import CheckOutForm, EventForm, IncidentForm, PastPeriodForm
 from outpost.room.indicators import COHORT_DAYS, continuity, overdose_counts
 from outpost.room.models import Event, OverdoseIncident, RoomSession, WaitingEntry
 
@@ -113,6 +112,7 @@ def _board_context(request: AuthedRequest, site: Site) -> dict[str, object]:
         "needs_ppe": policy.ppe_required and not has_confirmed_ppe(site, request.user, today),
         "day": day,
         "opened": int(time.time()),
+        "max_disposed": actions.MAX_DISPOSED,
         "now": now,
     }
 
@@ -183,7 +183,10 @@ def check_out(request: AuthedRequest, site_id: int, room_session_id: int) -> Htt
     )
     form = CheckOutForm(request.POST)
     if not form.is_valid():
-        return _refused(request, site, DomainError(_("Check the number of items disposed.")))
+        refusal = _("Disposed equipment must be between 0 and %(max)d.") % {
+            "max": actions.MAX_DISPOSED
+        }
+        return _refused(request, site, DomainError(refusal))
     try:
         done = actions.check_out(
             session=session, worker=request.user, disposed=form.cleaned_data["disposed"] or 0
@@ -404,7 +407,9 @@ def site_continuity(request: AuthedRequest, site_id: int) -> HttpResponse:
     """How much of the usual reach a period kept, beside the modes it was in."""
     site = get_site_for_user(request, site_id)
     today = site.local_today()
-    form = PeriodForm(request.GET or {"first": today.replace(day=1), "last": today})
+    form = PastPeriodForm(
+        request.GET or {"first": today.replace(day=1), "last": today}, today=today
+    )
     context: dict[str, object] = {"site": site, "form": form}
     status = 200
     if form.is_valid():

@@ -367,11 +367,12 @@ def record_art_delivery(
     course: ArtCourse,
     days_supplied: int,
     idempotency_key: uuid.UUID | None = None,
+    contact: Contact | None = None,
 ) -> ArtDelivery:
     """Record a supply of ART delivered as a courier contact; move the next due date.
 
-    TODO(issue 5): with the courier capability, a due delivery becomes a
-    delivery order instead of being recorded by hand.
+    ``contact`` is the courier's contact of a delivery order that carried the
+    supply; without it, one is recorded here.
     """
     earlier = earlier_row(ArtDelivery, idempotency_key, org_id=site.org_id)
     if earlier is not None:
@@ -380,7 +381,7 @@ def record_art_delivery(
     if locked.org_id != site.org_id or locked.stopped_on is not None:
         raise DomainError(gettext("This client is not on the list of clients on ART."))
     _check_supply_days(days_supplied)
-    contact = record_contact(
+    contact = contact or record_contact(
         site=site,
         worker=worker,
         channel=Channel.COURIER,
@@ -489,10 +490,52 @@ def _disease_of_kit(site: Site, kit: Item) -> str:
     return disease
 
 
+# Services that treat one infection: a referral from a test goes there only
+# from a test for that infection.
+TREATS: dict[str, str] = {
+    Referral.Target.HIV_CARE: Disease.HIV,
+    Referral.Target.HCV_TREATMENT: Disease.HCV,
+}
+
+
 def _confirmation_of(target: str, test: Test | None, disease: str) -> str:
+    """The infection a referral confirms: refuse a combination that does not fit.
+
+    Only a referral to confirmatory testing names one; from a test, it is
+    the test's own.
+    """
     if target != Referral.Target.CONFIRMATORY:
+        if disease:
+            raise DomainError(
+                gettext(
+                    "An infection to confirm is only for a referral to confirmatory testing; "
+                    "for other services leave “Confirmation of” empty."
+                )
+            )
+        treated = TREATS.get(target)
+        if test is not None and treated is not None and test.disease != treated:
+            raise DomainError(
+                gettext(
+                    "This test was for %(disease)s, so it cannot lead to a referral to "
+                    "%(service)s. To refer for another reason, use “Refer” at the top of "
+                    "the client's page."
+                )
+                % {
+                    "disease": test.get_disease_display(),
+                    "service": Referral.Target(target).label,
+                }
+            )
         return ""
-    disease = test.disease if test is not None else disease
+    if test is not None:
+        if disease and disease != test.disease:
+            raise DomainError(
+                gettext(
+                    "The test this referral comes from was for %(disease)s, so the "
+                    "confirmation must be of %(disease)s too."
+                )
+                % {"disease": test.get_disease_display()}
+            )
+        return test.disease
     if disease not in Disease.values:
         raise DomainError(gettext("Say which infection the confirmatory test is for."))
     return disease

@@ -29,6 +29,13 @@ REGIMENS = [
     "AZT/3TC/ATV/r",
 ]
 MAX_PERIOD_DAYS = 366 * 3
+# <input type="date"> shows and sends ISO dates whatever the reader's
+# language; a value in the language's own format would show as empty.
+ISO_DATE = "%Y-%m-%d"
+
+
+def date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
 
 
 class KeyedForm(forms.Form):
@@ -86,9 +93,7 @@ class SelfTestResultForm(KeyedForm):
     result = forms.ChoiceField(
         label=_("Result the client reported"), choices=Result.choices, widget=forms.RadioSelect
     )
-    reported_on = forms.DateField(
-        label=_("Reported on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    reported_on = forms.DateField(label=_("Reported on"), widget=date_input())
 
     def __init__(
         self,
@@ -111,9 +116,12 @@ class ReferralForm(KeyedForm):
         label=_("Confirmation of"),
         choices=[("", "—"), *Disease.choices],
         required=False,
-        help_text=_("For confirmatory testing without a test recorded here."),
+        help_text=_(
+            "Only for confirmatory testing without a test recorded here; "
+            "leave it empty for other services."
+        ),
     )
-    due_on = forms.DateField(label=_("Due by"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("Due by"), widget=date_input())
     test = forms.ModelChoiceField(
         queryset=Test.objects.none(), required=False, widget=forms.HiddenInput
     )
@@ -132,12 +140,15 @@ class ReferralForm(KeyedForm):
         test_field = self.fields["test"]
         assert isinstance(test_field, forms.ModelChoiceField)  # noqa: S101
         test_field.queryset = Test.objects.filter(client_id=client_id)
+        if self["test"].value():
+            # From a test, the infection to confirm is the test's own.
+            self.fields["disease"].widget = forms.HiddenInput()
 
 
 class CompletionForm(forms.Form):
     completed_on = forms.DateField(
         label=_("The client reached the service on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
     )
     confirmation = forms.ChoiceField(
         label=_("How do you know?"),
@@ -161,7 +172,7 @@ class CompletionForm(forms.Form):
 
 class OutcomeForm(KeyedForm):
     kind = forms.ChoiceField(label=_("Outcome"), choices=Milestone.Kind.choices)
-    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = forms.DateField(label=_("Date"), widget=date_input())
 
 
 class ArtCourseForm(KeyedForm):
@@ -170,15 +181,11 @@ class ArtCourseForm(KeyedForm):
         max_length=MAX_REGIMEN_LENGTH,
         widget=forms.TextInput(attrs={"list": "regimens", "autocomplete": "off"}),
     )
-    started_on = forms.DateField(
-        label=_("ART started on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    started_on = forms.DateField(label=_("ART started on"), widget=date_input())
     days_per_supply = forms.IntegerField(
         label=_("Days supplied per delivery"), min_value=1, max_value=MAX_SUPPLY_DAYS, initial=30
     )
-    next_due_on = forms.DateField(
-        label=_("Next supply due on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    next_due_on = forms.DateField(label=_("Next supply due on"), widget=date_input())
 
 
 class DeliveryForm(KeyedForm):
@@ -204,3 +211,11 @@ class CascadeForm(PeriodForm):
         choices=[(Scope.SITE, _("This site")), (Scope.ORG, _("The whole organisation"))],
         initial=Scope.SITE,
     )
+
+    def __init__(self, data: Mapping[str, object] | None = None) -> None:
+        super().__init__(data)
+        # The period's date boxes come from PeriodForm: show them in ISO too.
+        for name in ("first", "last"):
+            widget = self.fields[name].widget
+            assert isinstance(widget, forms.DateInput)  # noqa: S101
+            widget.format = ISO_DATE

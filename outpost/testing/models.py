@@ -10,6 +10,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from outpost.catalogue.models import Item
@@ -108,6 +109,19 @@ class Test(models.Model):
     @property
     def is_reactive(self) -> bool:
         return self.result == Result.REACTIVE
+
+    @property
+    def label(self) -> str:
+        """The infection and how it was tested, e.g. "HIV: rapid test done by staff"."""
+        return str(METHOD_LABELS[self.method]) % {"disease": self.get_disease_display()}
+
+
+# The infection, then how it was tested: one sentence a method, so that a
+# translation can order the words as its language needs.
+METHOD_LABELS: dict[str, Promise] = {
+    Test.Method.RAPID: _("%(disease)s: rapid test done by staff"),
+    Test.Method.SELF_TEST: _("%(disease)s: self-test result reported by the client"),
+}
 
 
 class ReferralQuerySet(models.QuerySet["Referral"]):

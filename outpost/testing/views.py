@@ -1,5 +1,5 @@
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib import messages
 from django.db.models import Count, F, QuerySet
@@ -13,6 +13,7 @@ from outpost.clients.models import Client
 from outpost.contacts.models import ContactItem
 from outpost.core.audit import audit
 from outpost.core.errors import DomainError
+from outpost.core.periods import Period
 from outpost.core.roles import Perm
 from outpost.orgs.access import AuthedRequest, get_site_for_user, requires
 from outpost.orgs.models import Site
@@ -177,6 +178,15 @@ def referral_complete(request: AuthedRequest, site_id: int, referral_id: int) ->
     """Record that the client reached the service, and how that is known."""
     site = get_site_for_user(request, site_id)
     referral = get_referral_for_user(request, referral_id)
+    if referral.status == Referral.Status.COMPLETED:
+        # Shown as it was recorded; completing it again is refused.
+        context = {
+            "site": site,
+            "referral": referral,
+            "outcomes": referral.milestones.order_by("occurred_on", "pk"),
+            "error": _("This referral is already completed.") if request.method == "POST" else "",
+        }
+        return _page(request, "testing/referral_completed.html", context)
     form = CompletionForm(request.POST or None, referral=referral, today=site.local_today())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -330,6 +340,8 @@ class Table:
     title: str
     bars: list[Bar]
     height: int
+    # Said above a cohort whose follow-up window has not ended yet.
+    note: str = ""
 
 
 BAR_ROW = 28
@@ -351,7 +363,8 @@ def cascade(request: AuthedRequest, site_id: int) -> HttpResponse:
         tables.append(_table(_("Events in the period"), period_cascade(stages, scope, period)))
         for days in COHORT_WINDOWS:
             title = _("Clients tested in the period, followed for %(days)d days") % {"days": days}
-            tables.append(_table(title, cohort_cascade(stages, scope, period, days)))
+            table = _table(title, cohort_cascade(stages, scope, period, days))
+            tables.append(replace(table, note=_follow_up_note(period, days, today)))
     status = 200 if form.is_valid() else 400
     return TemplateResponse(
         request,
@@ -365,6 +378,21 @@ def _scope(site: Site, choice: str) -> Scope:
     if choice == CascadeForm.Scope.ORG:
         return Scope(org_id=site.org_id)
     return Scope(org_id=site.org_id, site_id=site.pk)
+
+
+def _follow_up_note(period: Period, days: int, today: datetime.date) -> str:
+    """Warn while a cohort's window is still open: its later stages may yet grow.
+
+    The window of a client tested on the period's last day runs to ``days``
+    days later, that day included.
+    """
+    ends_on = period.last + datetime.timedelta(days)
+    if ends_on < today:
+        return ""
+    return _(
+        "Follow-up not over until %(date)s: clients tested late in the period may still "
+        "reach the later stages, so these figures can still grow."
+    ) % {"date": ends_on.isoformat()}
 
 
 def _table(title: str, stages: list[Stage]) -> Table:

@@ -13,15 +13,18 @@ from django.test import Client as PlainClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from outpost.accounts.models import StaffSession
+from outpost.cases.tests.factories import route_samples as case_route_samples
 from outpost.catalogue.models import Item, Kit, ServiceType
 from outpost.clients.contact_details import set_contact_details
 from outpost.core.roles import ROLE_PERMS, Perm, Role
 from outpost.core.tests.base import TODAY, BaseTestCase, make_staff
+from outpost.delivery.tests.factories import route_samples as delivery_route_samples
 from outpost.inventory.actions import place_order, store_of
 from outpost.inventory.models import Location, StockOrder, Stocktake, Transfer
 from outpost.inventory.stocktakes import start_count
 from outpost.inventory.transfers import send_transfer
 from outpost.orgs.models import Membership, User
+from outpost.outreach.tests.factories import route_samples as outreach_route_samples
 from outpost.room.tests.factories import route_samples as room_route_samples
 from outpost.testing.models import ArtCourse, Referral
 from outpost.testing.tests.factories import make_art_course, make_referral
@@ -113,6 +116,35 @@ ROUTE_POLICY: dict[str, Perm | str] = {
     "audit:search": Perm.VIEW_AUDIT,
     "audit:export": Perm.VIEW_AUDIT,
     "vault:lock": Perm.LOCK_SYSTEM,
+    "cases:caseload": Perm.MANAGE_CASES,
+    "cases:loads": Perm.REASSIGN_CASES,
+    "cases:staff_caseload": Perm.REASSIGN_CASES,
+    "cases:reassign": Perm.REASSIGN_CASES,
+    "cases:figures": Perm.VIEW_CASE_FIGURES,
+    "cases:open": Perm.MANAGE_CASES,
+    "cases:history": Perm.MANAGE_CASES,
+    "cases:case": Perm.MANAGE_CASES,
+    "cases:goals": Perm.MANAGE_CASES,
+    "cases:consult": Perm.MANAGE_CASES,
+    "cases:close": Perm.MANAGE_CASES,
+    "cases:follow_up_done": Perm.MANAGE_CASES,
+    "cases:lists": Perm.MANAGE_CATALOGUE,
+    "cases:goal_type_new": Perm.MANAGE_CATALOGUE,
+    "cases:goal_type_edit": Perm.MANAGE_CATALOGUE,
+    "cases:topic_new": Perm.MANAGE_CATALOGUE,
+    "cases:topic_edit": Perm.MANAGE_CATALOGUE,
+    "delivery:route": Perm.DELIVER,
+    "delivery:orders": Perm.MANAGE_DELIVERIES,
+    "delivery:order_new": Perm.MANAGE_DELIVERIES,
+    "delivery:order": Perm.MANAGE_DELIVERIES,
+    "outreach:today": Perm.RECORD_CONTACT,
+    "outreach:unit": Perm.PLAN_OUTREACH,
+    "outreach:shift_start": Perm.RECORD_CONTACT,
+    "outreach:shift": Perm.RECORD_CONTACT,
+    "outreach:channels": Perm.VIEW_TODAY,
+    "outreach:web_figures": Perm.ENTER_WEB_OUTREACH,
+    "public:where": PUBLIC,
+    "public:where_json": PUBLIC,
 }
 
 # Routes that act on the requesting person's own records answer 404 for
@@ -160,6 +192,8 @@ class RoutePolicyTests(BaseTestCase):
     transfer: Transfer
     stocktake: Stocktake
     order: StockOrder
+    case_ids: dict[str, int]
+    outreach_ids: dict[str, int]
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -179,6 +213,9 @@ class RoutePolicyTests(BaseTestCase):
         # An open referral and a client on ART, for the routes that name one.
         cls.referral = make_referral(cls.site, cls.anna, cls.worker, TODAY)
         cls.art_course = make_art_course(cls.site, cls.anna, cls.worker, TODAY)
+        # Anna's open case with a follow-up due, its case manager, and the
+        # organisation's goals and topics.
+        cls.case_ids = case_route_samples(cls.site, cls.anna)
         # A transfer on its way to a bus and the bus's open count sheet,
         # for the routes that name one.
         bus = Location.objects.create(
@@ -192,6 +229,10 @@ class RoutePolicyTests(BaseTestCase):
             occurred_on=TODAY,
         )
         cls.stocktake = start_count(location=bus, worker=cls.manager)
+        # A delivery order, and a bus with a stop and a shift, for their routes.
+        cls.outreach_ids = delivery_route_samples(
+            cls.site, cls.manager, cls.injecting_kit
+        ) | outreach_route_samples(cls.site, cls.manager)
         # An open order; the first manager's walk cancels it, the rest are told so.
         cls.order = place_order(
             location=store_of(cls.site),
@@ -201,7 +242,7 @@ class RoutePolicyTests(BaseTestCase):
             ordered_on=TODAY,
         )
 
-    def kwargs_for(self, name: str, user: User) -> dict[str, int]:
+    def kwargs_for(self, name: str, user: User) -> dict[str, int | str]:
         known = {
             "site_id": self.site.pk,
             "client_id": self.anna.pk,
@@ -213,13 +254,17 @@ class RoutePolicyTests(BaseTestCase):
             "transfer_id": self.transfer.pk,
             "stocktake_id": self.stocktake.pk,
             "order_id": self.order.pk,
+            **self.case_ids,
+            **self.outreach_ids,
         }
         objects = {
             "catalogue:item_edit": Item.objects.filter(org=self.org).first(),
             "catalogue:kit_edit": Kit.objects.filter(org=self.org).first(),
             "catalogue:service_edit": ServiceType.objects.filter(org=self.org).first(),
         }
-        kwargs: dict[str, int] = {}
+        kwargs: dict[str, int | str] = {}
+        if "<slug:org_slug>" in PATTERNS[name]:
+            kwargs["org_slug"] = self.org.slug
         for key in re.findall(r"<int:(\w+)>", PATTERNS[name]):
             if key == "pk":
                 found = objects[name]
@@ -288,7 +333,7 @@ class RoutePolicyTests(BaseTestCase):
         client.force_login(self.foreign_admin)
         for name in ROUTE_POLICY:
             kwargs = self.kwargs_for(name, self.foreign_admin)
-            if not set(kwargs) - {"session_id"}:
+            if not set(kwargs) - {"session_id"} or ROUTE_POLICY[name] == PUBLIC:
                 continue
             for method in ("get", "post"):
                 response = getattr(client, method)(reverse(name, kwargs=kwargs))

@@ -16,6 +16,8 @@ from django.urls import reverse
 
 from outpost.backup.actions import create_backup
 from outpost.backup.tests.base import LiveDatabaseTestCase
+from outpost.cases.actions import install_case_lists
+from outpost.cases.models import GoalType, Topic
 from outpost.clients.actions import register_client
 from outpost.clients.contact_details import set_contact_details
 from outpost.clients.models import Client
@@ -23,11 +25,14 @@ from outpost.clients.uic import build_parts
 from outpost.contacts.actions import Handout, record_contact
 from outpost.core.roles import Role
 from outpost.core.tests.base import StaffClient, make_org, make_site, make_staff
-from outpost.orgs.models import Site
+from outpost.delivery.tests.factories import make_bag
+from outpost.inventory.actions import receive_stock
+from outpost.orgs.models import Site, User
 
 CANARY_DIGITS = "9990000"  # every canary phone is +7 999 000 0xxx
 CANARY_HANDLE = "canary_f3a9"
 CLIENTS = 40
+CANARY_ADDRESS = "Kanareikina"  # a street name typed into a delivery order
 
 
 def canary_phone(number: int) -> str:
@@ -50,6 +55,18 @@ def raw_database_bytes(settings_dict: dict[str, object]) -> bytes:
         str(settings_dict["NAME"]),
     ]
     return subprocess.run(command, check=True, capture_output=True).stdout  # noqa: S603
+
+
+def stock_bag(site: Site, courier: User) -> None:
+    condom = site.org.items.get(name="Condom")
+    manager = site.org.memberships.get(role=Role.MANAGER).user
+    receive_stock(
+        location=make_bag(site, courier),
+        item=condom,
+        quantity=10,
+        worker=manager,
+        occurred_on=site.local_today(),
+    )
 
 
 class CapturedLogs(logging.Handler):
@@ -114,6 +131,7 @@ class SeizureInventoryTests(LiveDatabaseTestCase):
             with self.subTest(place=place):
                 self.assertNotIn(CANARY_DIGITS.encode(), data)
                 self.assertNotIn(CANARY_HANDLE.encode(), data.lower())
+                self.assertNotIn(CANARY_ADDRESS.lower().encode(), data.lower())
 
     def use_testing(self, browser: StaffClient, site: Site, client: Client) -> None:
         """Refer, start ART, and read results and lists; a phone typed as a regimen is refused."""
@@ -146,6 +164,80 @@ class SeizureInventoryTests(LiveDatabaseTestCase):
         ]:
             self.assertEqual(browser.get(page).status_code, 200)
 
+    def use_cases(self, browser: StaffClient, site: Site, client: Client) -> None:
+        """Open a case and record a consultation whose words carry the canaries.
+
+        The case manager reads them back on the case page; an M&E officer's
+        figures never show them.
+        """
+        install_case_lists(org=site.org)
+        words = f"Call {CANARY_HANDLE} on +{CANARY_DIGITS}150"
+        opened = browser.post(
+            reverse("cases:open", args=[site.pk, client.pk]),
+            {
+                "goal_types": [GoalType.objects.get(org=site.org, name="Housing").pk],
+                "own_goal": words,
+                "manager": browser.session["_auth_user_id"],
+                "idempotency_key": str(uuid.uuid4()),
+            },
+        )
+        self.assertEqual(opened.status_code, 302)
+        case_url = opened.headers["Location"]
+        consulted = browser.post(
+            case_url + "consult/",
+            {
+                "channel": "phone",
+                "topic": Topic.objects.get(org=site.org, name="Housing").pk,
+                "minutes": 15,
+                "note": words,
+                "follow_up_1": words,
+                "due_1": site.local_today().isoformat(),
+                "idempotency_key": str(uuid.uuid4()),
+            },
+        )
+        self.assertEqual(consulted.status_code, 302)
+        self.assertContains(browser.get(case_url), CANARY_HANDLE, count=3)
+        self.assertContains(browser.get(reverse("cases:caseload")), CANARY_HANDLE)
+        self.assertEqual(browser.get(reverse("cases:history", args=[client.pk])).status_code, 200)
+        officer = StaffClient()
+        officer.force_login(make_staff(site.org, "seized-officer", Role.ME_OFFICER, site))
+        self.assertNotContains(officer.get(reverse("cases:figures")), CANARY_HANDLE)
+
+    def use_delivery(self, browser: StaffClient, site: Site) -> None:
+        """Take an order with an address, reveal it, and hand it to a courier who reveals it."""
+        today = site.local_today().isoformat()
+        taken = browser.post(
+            reverse("delivery:order_new", args=[site.pk]),
+            {
+                f"item_{site.org.items.get(name='Condom').pk}": 3,
+                "place_kind": "address",
+                "place": f"{CANARY_ADDRESS} 7, flat 3",
+                "reach": canary_phone(97),
+                "window_date": today,
+                "window_starts": "00:00",
+                "window_ends": "23:59",
+                "requested_via": "phone",
+                "idempotency_key": str(uuid.uuid4()),
+            },
+        )
+        self.assertEqual(taken.status_code, 302)
+        order_url = taken["Location"]
+        self.assertContains(browser.post(order_url, {"action": "reveal"}), CANARY_ADDRESS)
+        self.assertEqual(browser.post(order_url, {"action": "approve"}).status_code, 302)
+        courier = make_staff(site.org, "seized-courier", Role.COURIER, site)
+        stock_bag(site, courier)
+        browser.post(order_url, {"action": "assign", "courier": courier.pk})
+        bag = StaffClient()
+        bag.force_login(courier)
+        order_id = int(order_url.rstrip("/").rsplit("/", 1)[1])
+        route = reverse("delivery:route")
+        self.assertContains(
+            bag.post(route, {"order": order_id, "action": "reveal"}), CANARY_ADDRESS
+        )
+        self.assertEqual(
+            bag.post(route, {"order": order_id, "action": "delivered"}).status_code, 302
+        )
+
     def use_every_feature(self) -> None:
         """Open, reveal, change and export, as staff do in a day."""
         org_client = Client.objects.order_by("pk").first()
@@ -166,6 +258,8 @@ class SeizureInventoryTests(LiveDatabaseTestCase):
         refused = browser.post(details, {"action": "save", "phone": "99900", "telegram": ""})
         self.assertEqual(refused.status_code, 422)
         self.use_testing(browser, site, org_client)
+        self.use_delivery(browser, site)
+        self.use_cases(browser, site, org_client)
         manager = StaffClient()
         manager.force_login(org_client.org.memberships.get(role=Role.MANAGER).user)
         self.assertEqual(manager.get(reverse("audit:export")).status_code, 200)

@@ -141,6 +141,24 @@ class OrderProposalTests(ForecastTestCase):
         self.assertEqual(forecast.on_order, 10)
         self.assertEqual(forecast.proposed_order, 233 - 140 - 10)
 
+    def test_an_order_expected_after_the_stock_runs_out_leaves_the_item_at_risk(self) -> None:
+        # Without the policy's override the minimum is 114: 140 + 100 on order
+        # is plenty, but the 140 on hand last 54 days, until 24 May, and the
+        # order is expected on 1 June.
+        StockPolicy.objects.all().delete()
+        place_order(
+            location=self.store,
+            item=self.syringe,
+            quantity=100,
+            worker=self.worker,
+            ordered_on=TODAY,
+            expected_on=day(6, 1),
+        )
+        forecast = self.syringe_forecast()
+        self.assertEqual((forecast.proposed_order, forecast.stockout_on), (0, day(5, 24)))
+        self.assertIs(forecast.runs_out_first, True)
+        self.assertIs(forecast.at_risk, True)
+
     def test_stock_on_its_way_from_another_place_is_on_order(self) -> None:
         receive_stock(
             location=self.bus,

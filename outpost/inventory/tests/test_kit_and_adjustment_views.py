@@ -62,7 +62,7 @@ class AssembleKitsTests(MovementViewTestCase):
         response = self.client.post(self.url, {"kit": self.injecting_kit.pk, "count": 11})
         self.assertContains(
             response,
-            "Not enough Alcohol wipe in stock: 100 on hand, 110 asked for.",
+            "Not enough Alcohol wipe to pack 11 × Injecting kit: 110 needed, 100 usable on hand.",
             status_code=422,
         )
         self.assertEqual(StockMovement.objects.count(), before)

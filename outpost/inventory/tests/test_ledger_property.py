@@ -124,8 +124,7 @@ class LedgerPropertyTests(TestCase):
             (shortfall,) = args
             transfer = Transfer.objects.filter(status=Transfer.Status.IN_TRANSIT).first()
             if transfer is not None:
-                line = transfer.lines.get()
-                arrived = {line.pk: max(line.sent - shortfall, 0)}
+                arrived = {line.pk: max(line.sent - shortfall, 0) for line in transfer.lines.all()}
                 receive_transfer(
                     transfer=transfer, received=arrived, worker=self.worker, occurred_on=TODAY
                 )

@@ -55,7 +55,9 @@ class MovementTestCase(BaseTestCase):
         movements = StockMovement.objects.filter(location=location, item=item)
         return int(movements.aggregate(total=Sum("quantity"))["total"] or 0)
 
-    def receive_naloxone(self, lot: str, quantity: int, expires_on: datetime.date) -> None:
+    def receive_naloxone(
+        self, lot: str, quantity: int, expires_on: datetime.date, on: datetime.date = TODAY
+    ) -> None:
         receive_stock(
             location=self.store,
             item=self.naloxone,
@@ -63,7 +65,7 @@ class MovementTestCase(BaseTestCase):
             lot=lot,
             expires_on=expires_on,
             worker=self.manager,
-            occurred_on=TODAY,
+            occurred_on=on,
         )
 
 
@@ -202,7 +204,8 @@ class KitAssemblyTests(MovementTestCase):
         )
 
     def test_refuses_more_kits_than_the_components_make_and_saves_nothing(self) -> None:
-        with self.assertRaises(OutOfStock):
+        message = "Not enough Condom to pack 21 × Safer sex kit: 105 needed, 100 usable on hand."
+        with self.assertRaisesMessage(DomainError, message):
             assemble_kits(
                 location=self.store, kit=self.kit, count=21, worker=self.worker, occurred_on=TODAY
             )
@@ -286,7 +289,7 @@ class AdjustmentTests(MovementTestCase):
 
     def test_expired_lots_are_written_off_and_never_dispensed(self) -> None:
         naloxone_on_hand = self.on_hand(self.store, self.naloxone)
-        self.receive_naloxone("GONE", 6, datetime.date(2026, 2, 1))
+        self.receive_naloxone("GONE", 6, datetime.date(2026, 2, 1), on=datetime.date(2026, 1, 5))
         with self.assertRaisesMessage(OutOfStock, "6 more have expired"):
             dispense_stock(
                 location=self.store,
@@ -301,7 +304,7 @@ class AdjustmentTests(MovementTestCase):
         self.assertEqual(self.on_hand(self.store, self.naloxone, "GONE"), 0)
 
     def test_a_picked_lot_that_expired_is_refused(self) -> None:
-        self.receive_naloxone("GONE", 6, datetime.date(2026, 2, 1))
+        self.receive_naloxone("GONE", 6, datetime.date(2026, 2, 1), on=datetime.date(2026, 1, 5))
         with self.assertRaisesMessage(OutOfStock, "lot GONE"):
             dispense_stock(
                 location=self.store,
@@ -372,3 +375,26 @@ class OrderTests(MovementTestCase):
                 ordered_on=TODAY,
                 expected_on=TODAY - datetime.timedelta(days=1),
             )
+
+
+class ExpiryDateTests(MovementTestCase):
+    def test_refuses_a_lot_that_has_already_expired(self) -> None:
+        with self.assertRaisesMessage(DomainError, "expired stock cannot go on the shelf"):
+            self.receive_naloxone("OLD", 5, TODAY - datetime.timedelta(days=1))
+        self.assertFalse(StockBalance.objects.filter(lot="OLD").exists())
+
+    def test_refuses_an_expiry_date_no_lot_can_have(self) -> None:
+        with self.assertRaisesMessage(DomainError, "more than 15 years ahead"):
+            self.receive_naloxone("FAR", 5, datetime.date(9999, 12, 31))
+        with self.assertRaisesMessage(DomainError, "more than 15 years ahead"):
+            adjust_stock(
+                location=self.store,
+                item=self.naloxone,
+                lot="FAR",
+                quantity=3,
+                reason="found",
+                expires_on=datetime.date(9999, 12, 31),
+                worker=self.manager,
+                occurred_on=TODAY,
+            )
+        self.assertFalse(StockBalance.objects.filter(lot="FAR").exists())

@@ -67,6 +67,26 @@ class ChangeModeTests(BaseTestCase):
         self.assertEqual(first.pk, again.pk)
         self.assertEqual(ModeChange.objects.count(), 1)
 
+    def test_the_mode_already_in_force_is_refused_and_no_history_added(self) -> None:
+        with self.assertRaisesMessage(DomainError, "Sumy room is already in normal mode"):
+            self.change(Mode.NORMAL)
+        self.change(Mode.REMOTE)
+        with self.assertRaisesMessage(DomainError, "Sumy room is already in remote mode."):
+            self.change(Mode.REMOTE, reason="Still quarantined", capacity=3)
+        self.change(Mode.RESTRICTED, capacity=2, services_inside=[self.counselling])
+        with self.assertRaisesMessage(DomainError, "Sumy room is already in restricted mode"):
+            self.change(Mode.RESTRICTED, capacity=2, services_inside=[self.counselling])
+        self.assertEqual(ModeChange.objects.count(), 2)
+
+    def test_the_same_mode_with_new_settings_is_a_new_change(self) -> None:
+        self.change(Mode.RESTRICTED)
+        self.change(Mode.RESTRICTED, capacity=3)
+        self.change(Mode.RESTRICTED, capacity=3, services_inside=[self.counselling])
+        self.change(Mode.NORMAL)
+        self.change(Mode.NORMAL, capacity=10)
+        self.assertEqual(ModeChange.objects.count(), 5)
+        self.assertEqual(policy_at(self.site).capacity, 10)
+
 
 class OpeningHoursTests(BaseTestCase):
     def test_monday_to_friday_replaces_what_was_there(self) -> None:

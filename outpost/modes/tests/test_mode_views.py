@@ -48,6 +48,12 @@ class ModePageTests(BaseTestCase):
         self.assertEqual(response.status_code, 422)
         self.assertFalse(ModeChange.objects.exists())
 
+    def test_the_mode_already_in_force_is_refused_with_a_message(self) -> None:
+        self.client.force_login(self.manager)
+        response = self.client.post(self.url, {"mode": "normal", "reason": "Back to normal"})
+        self.assertContains(response, "Sumy room is already in normal mode", status_code=422)
+        self.assertFalse(ModeChange.objects.exists())
+
     def test_a_social_worker_is_refused(self) -> None:
         self.client.force_login(self.worker)
         self.assertEqual(self.client.get(self.url).status_code, 403)
@@ -84,6 +90,13 @@ class OpeningHoursPageTests(BaseTestCase):
         )
         self.assertContains(response, "Give both times, or neither.", status_code=422)
         self.assertContains(response, "Closing comes after opening.", status_code=422)
+        self.assertFalse(OpeningHours.objects.exists())
+
+    def test_a_time_that_cannot_be_read_says_so_on_its_field(self) -> None:
+        self.client.force_login(self.manager)
+        response = self.client.post(self.url, {"opens_0": "ten", "closes_0": "16:00"})
+        self.assertContains(response, "Enter a valid time.", status_code=422)
+        self.assertNotContains(response, "Give both times, or neither.", status_code=422)
         self.assertFalse(OpeningHours.objects.exists())
 
     def test_a_manager_of_another_organisation_gets_404(self) -> None:

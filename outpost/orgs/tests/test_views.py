@@ -224,9 +224,9 @@ class SiteListTests(OrgViewTestCase):
 
 
 class CourierHomeTests(BaseTestCase):
-    def test_a_courier_lands_on_a_page_for_their_role_not_an_error(self) -> None:
+    def test_a_courier_lands_on_their_deliveries_of_today(self) -> None:
         courier = make_staff(self.org, "courier-home", Role.COURIER, self.site)
         self.client.force_login(courier)
-        response = self.client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")
+        response = self.client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en", follow=True)
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "nothing for your role")
+        self.assertContains(response, "My deliveries")

@@ -55,6 +55,16 @@ class BoardViewTests(BaseTestCase):
         self.assertIn(next_in, page)
         self.assertNotIn(f'<input type="hidden" name="code" value="{boris.code}">', page)
 
+    def test_an_empty_waiting_list_is_said_outside_a_numbered_list(self) -> None:
+        self.client.force_login(self.worker)
+        response = self.client.get(self.url)
+        self.assertContains(response, "Nobody is waiting.")
+        self.assertInHTML(
+            '<p class="muted" data-testid="nobody-waiting">Nobody is waiting.</p>',
+            response.content.decode(),
+        )
+        self.assertNotContains(response, "<ol>")
+
     def test_an_outsider_gets_404(self) -> None:
         self.client.force_login(self.outsider)
         self.assertEqual(self.client.get(self.url).status_code, 404)

@@ -2,6 +2,7 @@
 
 import datetime
 
+import time_machine
 from django.urls import reverse
 from django.utils import formats
 
@@ -51,6 +52,16 @@ class ContinuityViewTests(BaseTestCase):
         self.client.force_login(self.manager)
         response = self.client.get(self.url, {"first": "2026-03-31", "last": "2026-03-01"})
         self.assertContains(response, "ends before it starts", status_code=422)
+
+    def test_a_period_that_ends_after_today_is_refused(self) -> None:
+        with time_machine.travel(datetime.datetime(2026, 11, 10, 12, tzinfo=datetime.UTC)):
+            self.client.force_login(self.manager)
+            response = self.client.get(self.url, {"first": "2026-11-01", "last": "2026-11-30"})
+        self.assertContains(
+            response, "The period cannot end after today, Nov. 10, 2026.", status_code=422
+        )
+        self.assertNotIn("spans", response.context)
+        self.assertNotIn("result", response.context)
 
     def test_an_outsider_gets_404(self) -> None:
         self.client.force_login(self.outsider)

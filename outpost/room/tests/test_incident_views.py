@@ -1,9 +1,11 @@
 """Overdose pages: the one-tap start, the response form, the report, the counts."""
 
 import datetime
+import re
 import uuid
 import zoneinfo
 
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,8 +13,12 @@ from outpost.catalogue.models import Item
 from outpost.core.models import AuditEvent
 from outpost.core.roles import Role
 from outpost.core.tests.base import BaseTestCase, make_client, make_staff
+from outpost.inventory.models import StockMovement
 from outpost.room.actions import check_in, start_incident
 from outpost.room.models import OverdoseIncident
+
+# 14:00 at the site in Kyiv.
+PINNED = datetime.datetime(2026, 11, 10, 12, 0, tzinfo=datetime.UTC)
 
 
 class IncidentViewTests(BaseTestCase):
@@ -81,6 +87,54 @@ class IncidentViewTests(BaseTestCase):
         self.assertContains(response, "Give the time of the overdose.", status_code=422)
         incident.refresh_from_db()
         self.assertEqual((incident.naloxone_doses, incident.outcome), (0, "pending"))
+
+    def test_a_time_years_back_with_the_ambulance_today_is_refused(self) -> None:
+        with time_machine.travel(PINNED, tick=False):
+            self.client.force_login(self.worker)
+            incident = start_incident(site=self.site, worker=self.worker)
+            response = self.client.post(
+                self.url("incident", incident.pk),
+                {
+                    "occurred_at": "2001-11-10T11:50",
+                    "naloxone_doses": "1",
+                    "naloxone_item": self.naloxone.pk,
+                    "ambulance_called_at": "2026-11-10T13:55",
+                    "ambulance_arrived_at": "2026-11-10T13:58",
+                    "outcome": "hospital",
+                },
+            )
+        self.assertContains(
+            response,
+            "The time of the overdose cannot be more than 7 days before the incident was opened.",
+            status_code=422,
+        )
+        incident.refresh_from_db()
+        self.assertEqual(incident.occurred_at, PINNED)
+        self.assertEqual((incident.naloxone_doses, incident.outcome), (0, "pending"))
+        self.assertIsNone(incident.ambulance_called_at)
+        self.assertFalse(StockMovement.objects.filter(kind="dispense").exists())
+
+    def test_the_one_tap_button_carries_a_key_wherever_it_is_shown(self) -> None:
+        check_in(site=self.site, client=self.anna, worker=self.worker)
+        start = re.escape(self.url("incident_start"))
+        hidden = r'name="(idempotency_key|session)" value="([^"]*)"'
+        posts = []
+        for page in (reverse("room:board", args=[self.site.pk]), self.url("incidents")):
+            html = self.client.get(page).content.decode()
+            forms = re.findall(rf'<form[^>]*action="{start}".*?</form>', html, re.DOTALL)
+            self.assertGreaterEqual(len(forms), 1, page)
+            for form in forms:
+                fields = dict(re.findall(hidden, form))
+                self.assertIn("idempotency_key", fields, form)
+                uuid.UUID(fields["idempotency_key"])
+                posts.append(fields)
+        # The board shows the button in the bar, big, and beside each client inside.
+        self.assertTrue(any("session" in fields for fields in posts))
+        for fields in posts:
+            first = self.client.post(self.url("incident_start"), fields)
+            again = self.client.post(self.url("incident_start"), fields)
+            self.assertEqual(first["Location"], again["Location"])
+        self.assertEqual(OverdoseIncident.objects.count(), len(posts))
 
     def test_an_unknown_client_code_is_refused(self) -> None:
         incident = start_incident(site=self.site, worker=self.worker)

@@ -3,6 +3,7 @@
 import datetime
 import uuid
 
+import time_machine
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -149,6 +150,27 @@ class RecordResponseTests(OverdoseTestCase):
     def test_a_time_in_the_future_is_refused(self) -> None:
         with self.assertRaisesMessage(DomainError, "cannot be in the future"):
             self.respond(self.incident, occurred_at=timezone.now() + datetime.timedelta(hours=1))
+
+    def test_a_time_more_than_a_week_before_the_incident_was_opened_is_refused(self) -> None:
+        opened = self.incident.recorded_at
+        with self.assertRaisesMessage(DomainError, "more than 7 days before"):
+            self.respond(self.incident, occurred_at=opened - datetime.timedelta(days=7, minutes=1))
+        self.incident.refresh_from_db()
+        self.assertEqual(self.incident.date, self.site.local_date(opened))
+        earlier = opened - datetime.timedelta(days=6)
+        self.assertEqual(self.respond(self.incident, occurred_at=earlier).occurred_at, earlier)
+
+    def test_the_outcome_can_still_be_completed_weeks_later(self) -> None:
+        with time_machine.travel(timezone.now() + datetime.timedelta(days=30)):
+            saved = self.respond(self.incident, outcome=Outcome.HOSPITAL)
+        self.assertEqual(saved.outcome, Outcome.HOSPITAL)
+
+    def test_the_ambulance_cannot_be_called_before_the_overdose(self) -> None:
+        before = self.incident.occurred_at - datetime.timedelta(minutes=10)
+        with self.assertRaisesMessage(DomainError, "cannot be called before the overdose"):
+            self.respond(self.incident, ambulance_called_at=before)
+        self.incident.refresh_from_db()
+        self.assertIsNone(self.incident.ambulance_called_at)
 
     def test_an_unknown_sign_or_outcome_is_refused(self) -> None:
         with self.assertRaisesMessage(DomainError, "signs"):

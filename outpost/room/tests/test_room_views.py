@@ -74,6 +74,16 @@ class CheckOutViewTests(RoomViewTestCase):
         self.assertEqual(response.status_code, 422)
         self.assertTrue(RoomSession.objects.inside(self.site).exists())
 
+    def test_a_count_out_of_range_is_refused_with_the_range(self) -> None:
+        session = check_in(site=self.site, client=self.anna, worker=self.manager)
+        for count in ("-3", "5000", "many"):
+            with self.subTest(count=count):
+                response = self.client.post(self.url("check_out", session.pk), {"disposed": count})
+                self.assertContains(
+                    response, "Disposed equipment must be between 0 and 1000.", status_code=422
+                )
+        self.assertTrue(RoomSession.objects.inside(self.site).exists())
+
     def test_an_outsider_gets_404(self) -> None:
         session = check_in(site=self.site, client=self.anna, worker=self.manager)
         self.client.force_login(self.outsider)

@@ -75,7 +75,7 @@ def test_worker_records_a_reactive_test_refers_and_sees_the_cascade_move(
     expect(page.get_by_role("status")).to_contain_text("Referral issued.")
 
     # The client reached the service; the result came back confirmed.
-    page.get_by_test_id("referrals").get_by_role("link", name="Completed").click()
+    page.get_by_test_id("referrals").get_by_role("link", name="Mark completed").click()
     page.get_by_label("The service told us").check()
     page.get_by_label("Result").select_option(label="HIV confirmed positive")
     page.get_by_role("button", name="Save").click()

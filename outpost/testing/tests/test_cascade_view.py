@@ -80,6 +80,40 @@ class CascadeViewTests(TestingViewTestCase):
         with self.assertNumQueries(CASCADE_QUERIES):
             self.client.get(self.url())
 
+    def test_says_above_each_cohort_whose_follow_up_is_not_over_when_it_ends(self) -> None:
+        self.client.force_login(self.officer)
+        response = self.client.get(
+            self.url(),
+            {"disease": "hiv", "first": "2026-01-01", "last": "2026-01-31", "scope": "site"},
+        )
+        period, followed_28, followed_90 = response.context["tables"]
+        # 2026-01-31 + 28 days is 2026-02-28, before today (2026-03-02).
+        self.assertEqual((period.note, followed_28.note), ("", ""))
+        self.assertIn("Follow-up not over until 2026-05-01", followed_90.note)
+        self.assertContains(response, 'data-testid="follow-up-note"', count=1)
+        page = response.content.decode()
+        self.assertLess(
+            page.index("followed for 28 days"), page.index("Follow-up not over until 2026-05-01")
+        )
+        self.assertLess(
+            page.index("followed for 90 days"), page.index("Follow-up not over until 2026-05-01")
+        )
+        self.assertLess(page.index("Follow-up not over until"), page.index('"cascade-3"'))
+
+    def test_a_cohort_followed_up_to_today_is_not_over_yet(self) -> None:
+        self.client.force_login(self.officer)
+        response = self.client.get(
+            self.url(),
+            {"disease": "hcv", "first": "2026-02-01", "last": "2026-02-02", "scope": "site"},
+        )
+        _, followed_28, _ = response.context["tables"]
+        self.assertIn("Follow-up not over until 2026-03-02", followed_28.note)
+        response = self.client.get(
+            self.url(),
+            {"disease": "hcv", "first": "2026-02-01", "last": "2026-02-01", "scope": "site"},
+        )
+        self.assertEqual(response.context["tables"][1].note, "")
+
     def test_a_period_that_ends_before_it_starts_answers_400(self) -> None:
         self.client.force_login(self.manager)
         response = self.client.get(

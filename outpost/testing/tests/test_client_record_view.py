@@ -7,7 +7,12 @@ from outpost.core.models import AuditEvent
 from outpost.core.tests.base import TODAY
 from outpost.testing.models import Milestone, Result
 from outpost.testing.tests.base import NOON, TestingViewTestCase
-from outpost.testing.tests.factories import make_outcome, make_referral, make_test
+from outpost.testing.tests.factories import (
+    make_art_course,
+    make_outcome,
+    make_referral,
+    make_test,
+)
 
 # Session, user, authenticator, session activity, membership (twice), site,
 # client (and its groups), client.viewed (3), lost referrals (inside a
@@ -52,6 +57,40 @@ class ClientRecordViewTests(TestingViewTestCase):
         make_outcome(self.site, self.anna, self.worker, Milestone.Kind.HIV_CONFIRMED, TODAY)
         with self.assertNumQueries(CLIENT_RECORD_QUERIES):
             self.client.get(self.url())
+
+    def test_a_manager_is_offered_to_start_art_for_a_client_not_on_art(self) -> None:
+        self.client.force_login(self.manager)
+        response = self.client.get(self.url())
+        start = reverse("testing:art_start", args=[self.site.pk, self.anna.pk])
+        self.assertContains(response, f'<a class="button" href="{start}">Start ART</a>', html=True)
+        self.assertNotContains(response, "On ART")
+
+    def test_a_client_on_art_is_not_offered_to_start_it_again(self) -> None:
+        make_art_course(self.site, self.anna, self.manager, TODAY)
+        self.client.force_login(self.manager)
+        response = self.client.get(self.url())
+        self.assertNotContains(response, "Start ART")
+        self.assertContains(response, "TDF/3TC/DTG")
+
+    def test_a_test_reads_as_the_infection_then_how_it_was_tested(self) -> None:
+        make_test(self.site, self.anna, self.worker, TODAY, disease="hcv")
+        self.client.force_login(self.worker)
+        response = self.client.get(self.url())
+        self.assertContains(response, "HCV (antibody): rapid test done by staff")
+        self.assertNotContains(response, "Rapid test done by staff")
+
+    def test_a_referral_offers_mark_completed_then_how_it_was_completed(self) -> None:
+        open_one = make_referral(self.site, self.anna, self.worker, TODAY)
+        done = make_referral(
+            self.site, self.anna, self.worker, TODAY, target="tb", completed_on=TODAY
+        )
+        self.client.force_login(self.worker)
+        response = self.client.get(self.url())
+        complete = reverse("testing:referral_complete", args=[self.site.pk, open_one.pk])
+        shown = reverse("testing:referral_complete", args=[self.site.pk, done.pk])
+        self.assertContains(response, f'<a href="{complete}">Mark completed</a>', html=True)
+        self.assertContains(response, f'<a href="{shown}">How it was completed</a>', html=True)
+        self.assertNotContains(response, ">Completed</a>")
 
     def test_an_m_and_e_officer_sees_figures_but_not_a_client_s_results(self) -> None:
         self.client.force_login(self.officer)

@@ -134,7 +134,8 @@ class RecordRapidTestTests(BaseTestCase):
             worker=self.manager,
             lot="OLD-1",
             expires_on=datetime.date(2026, 2, 1),
-            occurred_on=TODAY,
+            # Received while still good: expired stock cannot be received.
+            occurred_on=datetime.date(2026, 1, 15),
         )
         before = self.snapshot()
         with self.assertRaisesMessage(

@@ -48,8 +48,39 @@ class ReferClientTests(ReferralTestCase):
         )
 
     def test_a_referral_from_any_contact_needs_no_test(self) -> None:
-        referral = self.refer(target=Referral.Target.OST, disease="hiv")
+        referral = self.refer(target=Referral.Target.OST, disease="")
         self.assertEqual((referral.target, referral.disease, referral.test), ("ost", "", None))
+
+    def test_refuses_an_infection_to_confirm_for_another_service_instead_of_dropping_it(
+        self,
+    ) -> None:
+        test = make_test(self.site, self.anna, self.worker, TODAY, result=Result.REACTIVE)
+        for fields in ({"disease": "hiv"}, {"disease": "syphilis", "test": test}):
+            with (
+                self.subTest(**fields),
+                self.assertRaisesMessage(DomainError, "only for a referral to confirmatory"),
+            ):
+                self.refer(target=Referral.Target.HCV_TREATMENT, **fields)
+        self.assertEqual(Referral.objects.count(), 0)
+
+    def test_refuses_treatment_for_another_infection_than_the_test_s(self) -> None:
+        test = make_test(self.site, self.anna, self.worker, TODAY, result=Result.REACTIVE)
+        with self.assertRaisesMessage(DomainError, "This test was for HIV"):
+            self.refer(target=Referral.Target.HCV_TREATMENT, test=test, disease="")
+        hcv = make_test(
+            self.site, self.anna, self.worker, TODAY, disease=Disease.HCV, result=Result.REACTIVE
+        )
+        with self.assertRaisesMessage(DomainError, "This test was for HCV (antibody)"):
+            self.refer(target=Referral.Target.HIV_CARE, test=hcv, disease="")
+        self.assertEqual(Referral.objects.count(), 0)
+        referral = self.refer(target=Referral.Target.HCV_TREATMENT, test=hcv, disease="")
+        self.assertEqual((referral.target, referral.disease), ("hcv_treatment", ""))
+
+    def test_refuses_to_confirm_another_infection_than_the_test_s(self) -> None:
+        test = make_test(self.site, self.anna, self.worker, TODAY, result=Result.REACTIVE)
+        with self.assertRaisesMessage(DomainError, "the confirmation must be of HIV too"):
+            self.refer(test=test, disease=Disease.SYPHILIS)
+        self.assertEqual(Referral.objects.count(), 0)
 
     def test_refuses_a_referral_from_a_non_reactive_result(self) -> None:
         test = make_test(self.site, self.anna, self.worker, TODAY)
@@ -124,7 +155,7 @@ class CompleteReferralTests(ReferralTestCase):
         self.assertEqual(referral.status, "issued")
 
     def test_refuses_an_outcome_that_does_not_fit_the_referral(self) -> None:
-        referral = self.refer(target=Referral.Target.TB)
+        referral = self.refer(target=Referral.Target.TB, disease="")
         with self.assertRaisesMessage(DomainError, "That outcome does not fit this referral."):
             self.complete(referral, outcome=Milestone.Kind.HIV_CONFIRMED)
         referral.refresh_from_db()

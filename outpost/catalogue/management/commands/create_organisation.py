@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from outpost.cases.actions import install_case_lists
 from outpost.catalogue.actions import install_default_catalogue
 from outpost.core.roles import Role
 from outpost.orgs.models import Membership, Organisation, User
@@ -14,7 +15,8 @@ from outpost.orgs.models import Membership, Organisation, User
 
 class Command(BaseCommand):
     help = (
-        "Create an organisation with the default catalogue and its first administrator. "
+        "Create an organisation with the default catalogue, case goals and topics, and its "
+        "first administrator. "
         "The password is read from ADMIN_PASSWORD or asked for; it is never an argument, "
         "so it stays out of shell history."
     )
@@ -38,6 +40,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             org = Organisation.objects.create(slug=slug, name=name)
             install_default_catalogue(org=org)
+            install_case_lists(org=org)
             user.set_password(password)
             user.save()
             Membership.objects.create(user=user, org=org, role=Role.ADMIN)
