@@ -31,6 +31,13 @@ from outpost.clients.uic import UICParts, build_parts
 from outpost.contacts.actions import Handout, record_contact
 from outpost.core.choices import Channel, Sex
 from outpost.core.roles import Role
+from outpost.demo.activity import (
+    MIN_SPAN_DAYS,
+    Demo,
+    add_outreach_activity,
+    add_room_activity,
+    add_room_programme,
+)
 from outpost.inventory.actions import create_store, receive_stock
 from outpost.inventory.errors import OutOfStock
 from outpost.inventory.models import (
@@ -725,6 +732,22 @@ def build_org(
         today=today,
     )
     stores = {name: create_store(site=site) for name, site in sites.items()}
+    demo = Demo(
+        rng=rng,
+        org=org,
+        sites=sites,
+        staff=staff,
+        clients=clients,
+        home_sites=[draft.home_site for draft in drafts],
+        injects=[any(group in _INJECTING for group in draft.groups) for draft in drafts],
+        items=catalogue.items,
+        kits=catalogue.kits,
+        today=today,
+        now=now,
+        span=max(days, MIN_SPAN_DAYS),
+    )
+    # The mode history comes first, so the contacts on those days follow it.
+    restricted = add_room_programme(demo) if spec is SUMY else []
     keeper = staff[spec.storekeeper]
     _receive(opening, stores=stores, catalogue=catalogue, worker=keeper, supplier=spec.supplier)
     dropped = 0
@@ -747,6 +770,10 @@ def build_org(
         _receive(
             restock, stores=stores, catalogue=catalogue, worker=keeper, supplier=spec.supplier
         )
+    if spec is SUMY:
+        add_room_activity(demo, restricted)
+    elif spec is SPB:
+        add_outreach_activity(demo)
     return OrgResult(
         slug=spec.slug,
         name=spec.name,

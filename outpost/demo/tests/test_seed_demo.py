@@ -2,19 +2,27 @@ import datetime
 import io
 import random
 import zoneinfo
+from collections import Counter
 
 from django.core.management import call_command
 from django.db.models import Sum
 from django.test import TestCase
 
+from outpost.cases.models import Case, Consultation, FollowUp
 from outpost.clients.models import Client
 from outpost.contacts.models import Contact
+from outpost.core.choices import Channel
 from outpost.core.models import AuditEvent
 from outpost.core.roles import Role
+from outpost.delivery.models import DeliveryOrder
 from outpost.demo.builder import DEMO_PASSWORD, SPB, SUMY, generate_clients
 from outpost.inventory.forecast import forecasts
-from outpost.inventory.models import Location, StockBalance, StockMovement
-from outpost.orgs.models import Membership, OpeningHours, Organisation, User
+from outpost.inventory.models import Location, StockBalance, StockMovement, Transfer
+from outpost.modes.models import Mode, ModeChange
+from outpost.orgs.models import Membership, OpeningHours, Organisation, Site, User
+from outpost.outreach.models import Stop, WebOutreachFigures
+from outpost.room.models import Disinfection, Event, OverdoseIncident, RoomSession
+from outpost.testing.models import ArtCourse, Referral, Test
 
 TODAY = datetime.date(2026, 3, 2)
 
@@ -34,7 +42,26 @@ def counts() -> dict[str, int]:
         "contacts": Contact.objects.count(),
         "movements": StockMovement.objects.count(),
         "audit": AuditEvent.objects.count(),
+        "mode changes": ModeChange.objects.count(),
+        "room sessions": RoomSession.objects.count(),
+        "incidents": OverdoseIncident.objects.count(),
+        "events": Event.objects.count(),
+        "tests": Test.objects.count(),
+        "referrals": Referral.objects.count(),
+        "art": ArtCourse.objects.count(),
+        "cases": Case.objects.count(),
+        "consultations": Consultation.objects.count(),
+        "follow-ups": FollowUp.objects.count(),
+        "transfers": Transfer.objects.count(),
+        "deliveries": DeliveryOrder.objects.count(),
+        "stops": Stop.objects.count(),
+        "web figures": WebOutreachFigures.objects.count(),
     }
+
+
+def site_start_of_today(site: Site) -> datetime.datetime:
+    zone = zoneinfo.ZoneInfo(site.timezone)
+    return datetime.datetime.combine(site.local_today(), datetime.time(), tzinfo=zone)
 
 
 class SeedDemoTests(TestCase):
@@ -116,6 +143,73 @@ class SeedDemoTests(TestCase):
             if row.item.name in SUMY.sites[0].short_items:
                 self.assertIsNotNone(row.days_of_stock)
                 self.assertLessEqual(row.days_of_stock or 0, 7, row.item.name)
+
+    def test_the_sumy_room_has_its_mode_history_sessions_incidents_and_events(self) -> None:
+        site = Site.objects.get(org__slug="sumy-room")
+        changes = list(ModeChange.objects.filter(site=site).order_by("changed_at"))
+        self.assertEqual([c.mode for c in changes], [Mode.RESTRICTED, Mode.NORMAL])
+        self.assertIs(all(c.reason for c in changes), True)
+        self.assertLess(changes[-1].changed_at, site_start_of_today(site))
+        sessions = RoomSession.objects.filter(site=site)
+        self.assertGreater(sessions.count(), 0)
+        self.assertIs(sessions.filter(checked_out_at__isnull=True).exists(), False)
+        self.assertGreater(Disinfection.objects.filter(site=site).count(), 0)
+        self.assertIs(sessions.filter(needs_disinfection=True, disinfection=None).exists(), False)
+        incidents = OverdoseIncident.objects.filter(site=site)
+        self.assertIn(incidents.count(), (1, 2))
+        for incident in incidents:
+            self.assertGreater(incident.naloxone_doses, 0)
+            self.assertGreater(incident.stock_movements.count(), 0)
+        kinds = set(Event.objects.filter(site=site).values_list("kind", flat=True))
+        self.assertEqual(kinds, {Event.Kind.SELF_HELP, Event.Kind.TRAINING})
+
+    def test_the_sumy_room_has_tests_referrals_and_a_client_on_art(self) -> None:
+        tests = Test.objects.filter(org__slug="sumy-room")
+        reactive = [test for test in tests if test.is_reactive]
+        self.assertIs(0 < len(reactive) < tests.count(), True)
+        statuses = Counter(
+            Referral.objects.filter(org__slug="sumy-room").values_list("status", flat=True)
+        )
+        self.assertGreater(statuses[Referral.Status.COMPLETED], 0)
+        self.assertGreater(statuses[Referral.Status.ISSUED], 0)
+        self.assertEqual(statuses[Referral.Status.LOST], 1)
+        self.assertEqual(ArtCourse.objects.active().filter(org__slug="sumy-room").count(), 1)
+
+    def test_the_case_manager_has_open_cases_with_follow_ups_due(self) -> None:
+        manager = User.objects.get(username="spb-case")
+        office = Site.objects.get(org__slug="spb-outreach", name="Office")
+        cases = Case.objects.filter(manager=manager)
+        self.assertGreaterEqual(cases.open().count(), 3)
+        self.assertEqual(cases.filter(closed_on__isnull=False).count(), 1)
+        channels = set(
+            Consultation.objects.filter(case__in=cases).values_list("contact__channel", flat=True)
+        )
+        self.assertTrue(channels <= {Channel.PHONE, Channel.MESSENGER}, channels)
+        due = FollowUp.objects.pending().filter(case__manager=manager)
+        self.assertIs(due.filter(due_on=office.local_today()).exists(), True)
+        self.assertIs(due.filter(due_on__lt=office.local_today()).exists(), True)
+
+    def test_the_courier_has_a_stocked_bag_and_a_delivery_today(self) -> None:
+        courier = User.objects.get(username="spb-courier")
+        hub = Site.objects.get(org__slug="spb-outreach", name="Courier hub")
+        bag = Location.objects.get(kind=Location.Kind.COURIER_BAG, holder=courier)
+        self.assertIs(bag.transfers_in.filter(status=Transfer.Status.RECEIVED).exists(), True)
+        self.assertGreater(StockBalance.objects.filter(location=bag, quantity__gt=0).count(), 0)
+        today = DeliveryOrder.objects.filter(site=hub, window_date=hub.local_today())
+        self.assertIs(
+            today.filter(courier=courier, status=DeliveryOrder.Status.ASSIGNED).exists(), True
+        )
+        self.assertGreaterEqual(len(set(today.values_list("status", flat=True))), 3)
+        closed = set(DeliveryOrder.objects.filter(site=hub).values_list("status", flat=True))
+        self.assertTrue({DeliveryOrder.Status.DELIVERED, DeliveryOrder.Status.FAILED} <= closed)
+
+    def test_the_buses_have_stops_this_week_and_last_month_has_web_figures(self) -> None:
+        for name in ("Blue Bus", "Little Bus"):
+            site = Site.objects.get(org__slug="spb-outreach", name=name)
+            week = [site.local_today() + datetime.timedelta(days=n) for n in range(7)]
+            stops = Stop.objects.filter(unit__site=site, date__in=week)
+            self.assertGreater(stops.count(), 0, name)
+        self.assertEqual(WebOutreachFigures.objects.filter(org__slug="spb-outreach").count(), 2)
 
     def test_running_twice_changes_nothing(self) -> None:
         before = counts()
