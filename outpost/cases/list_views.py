@@ -10,8 +10,8 @@ from outpost.cases.access import get_goal_type_for_user, get_topic_for_user
 from outpost.cases.actions import save_list_entry
 from outpost.cases.forms import ListEntryForm
 from outpost.cases.models import GoalType, Topic
-from outpost.cases.views import form_page, posted
 from outpost.core.errors import DomainError
+from outpost.core.pages import form_page, posted
 from outpost.core.roles import Perm
 from outpost.orgs.access import AuthedRequest, requires
 

@@ -1,10 +1,9 @@
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -39,6 +38,7 @@ from outpost.cases.notes import unseal
 from outpost.clients.access import get_client_for_user
 from outpost.core.audit import audit
 from outpost.core.errors import DomainError
+from outpost.core.pages import form_page, posted
 from outpost.core.periods import PeriodForm
 from outpost.core.roles import Perm, role_can
 from outpost.modes.policy import policy_at
@@ -345,16 +345,3 @@ def _case_page(
         "follow_ups": [Shown(f, unseal(f) if reveal else "") for f in pending],
     }
     return TemplateResponse(request, "cases/case_detail.html", context, status=status)
-
-
-def form_page(
-    request: AuthedRequest, template: str, context: Mapping[str, object]
-) -> HttpResponse:
-    """A form's page: 200 when shown, 422 when a POST comes back to it refused."""
-    status = 422 if request.method == "POST" else 200
-    return TemplateResponse(request, template, dict(context), status=status)
-
-
-def posted(request: AuthedRequest) -> QueryDict | None:
-    """The POST data, even empty, so an empty POST is a bound form with its errors."""
-    return request.POST if request.method == "POST" else None

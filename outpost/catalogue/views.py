@@ -7,7 +7,7 @@ them; a manager retires a row by turning "in use" off.
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from outpost.catalogue.forms import ItemForm, KitComponentFormSet, KitForm, ServiceTypeForm
 from outpost.catalogue.models import Item, Kit, KitComponent, ServiceType
+from outpost.core.pages import posted
 from outpost.core.roles import Perm
 from outpost.orgs.access import AuthedRequest, requires
 
@@ -32,10 +33,6 @@ def get_kit_for_user(request: AuthedRequest, pk: int) -> Kit:
 
 def get_service_type_for_user(request: AuthedRequest, pk: int) -> ServiceType:
     return get_object_or_404(ServiceType, pk=pk, org_id=request.membership.org_id)
-
-
-def _post_data(request: AuthedRequest) -> QueryDict | None:
-    return request.POST if request.method == "POST" else None
 
 
 @require_http_methods(["GET"])
@@ -66,7 +63,7 @@ def item_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _item_page(request: AuthedRequest, item: Item) -> HttpResponse:
-    form = ItemForm(_post_data(request), instance=item)
+    form = ItemForm(posted(request), instance=item)
     return _form_page(request, form, new_title=_("New item"), saved=_("The item is saved."))
 
 
@@ -107,7 +104,7 @@ def kit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def _kit_page(request: AuthedRequest, kit: Kit) -> HttpResponse:
     title = kit.display_name
     is_new = kit.pk is None
-    data = _post_data(request)
+    data = posted(request)
     form = KitForm(data, instance=kit)
     formset = KitComponentFormSet(data, instance=kit, prefix="components")
     if form.is_bound and all([form.is_valid(), formset.is_valid()]):
@@ -143,7 +140,7 @@ def service_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _service_page(request: AuthedRequest, service_type: ServiceType) -> HttpResponse:
-    form = ServiceTypeForm(_post_data(request), instance=service_type)
+    form = ServiceTypeForm(posted(request), instance=service_type)
     return _form_page(
         request, form, new_title=_("New service type"), saved=_("The service type is saved.")
     )

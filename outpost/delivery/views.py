@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from outpost.catalogue.models import Item, Kit
 from outpost.clients.models import Client
 from outpost.core.errors import DomainError
+from outpost.core.pages import form_page
 from outpost.core.roles import Perm, role_can
 from outpost.delivery import actions
 from outpost.delivery.access import LINES, couriers_of, get_delivery_for_user
@@ -80,9 +81,8 @@ def order_new(request: AuthedRequest, site_id: int) -> HttpResponse:
                 _("Order %(number)s taken; it waits for approval.") % {"number": f"#{order.pk}"},
             )
             return redirect("delivery:order", delivery_id=order.pk)
-    status = 422 if request.method == "POST" else 200
     context = {"site": site, "form": form, "course": course}
-    return TemplateResponse(request, "delivery/deliveryorder_form.html", context, status=status)
+    return form_page(request, "delivery/deliveryorder_form.html", context)
 
 
 def _art_course(request: AuthedRequest) -> ArtCourse | None:

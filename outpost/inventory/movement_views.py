@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from outpost.catalogue.models import Item, Kit, KitComponent
 from outpost.core.errors import DomainError
+from outpost.core.pages import form_page
 from outpost.core.roles import Perm, role_can
 from outpost.inventory.access import get_location_for_user
 from outpost.inventory.actions import adjust_stock, assemble_kits, write_off_expired
@@ -122,8 +123,7 @@ def transfer_new(request: AuthedRequest, location_id: int) -> HttpResponse:
         "form": form,
         "destinations": destinations,
     }
-    status = 422 if request.method == "POST" else 200
-    return TemplateResponse(request, "inventory/transfer_form.html", context, status=status)
+    return form_page(request, "inventory/transfer_form.html", context)
 
 
 def _transfers(request: AuthedRequest) -> QuerySet[Transfer]:
@@ -198,8 +198,7 @@ def transfer_receive(request: AuthedRequest, transfer_id: int) -> HttpResponse:
         "form": form,
         "is_open": transfer.status == Transfer.Status.IN_TRANSIT,
     }
-    status = 422 if request.method == "POST" else 200
-    return TemplateResponse(request, "inventory/transfer_receive.html", context, status=status)
+    return form_page(request, "inventory/transfer_receive.html", context)
 
 
 def _arrived(
@@ -242,8 +241,7 @@ def assemble(request: AuthedRequest, location_id: int) -> HttpResponse:
         "form": form,
         "kits": _kit_needs(location, today),
     }
-    status = 422 if request.method == "POST" else 200
-    return TemplateResponse(request, "inventory/kit_assemble.html", context, status=status)
+    return form_page(request, "inventory/kit_assemble.html", context)
 
 
 def _kit_needs(location: Location, today: datetime.date) -> list[dict[str, object]]:
@@ -316,8 +314,7 @@ def adjust(request: AuthedRequest, location_id: int) -> HttpResponse:
             messages.success(request, _("Stock adjusted."))
             return redirect(_location_url(location))
     context = {"location": location, "site": location.site, "form": form}
-    status = 422 if request.method == "POST" else 200
-    return TemplateResponse(request, "inventory/adjustment_form.html", context, status=status)
+    return form_page(request, "inventory/adjustment_form.html", context)
 
 
 def _balance_label(balance: StockBalance, today: datetime.date) -> str:
@@ -451,8 +448,7 @@ def count_sheet(request: AuthedRequest, stocktake_id: int) -> HttpResponse:
         "may_cancel": is_open and (is_mine or may_cancel_others),
         "differences": [line for line in lines if line.difference],
     }
-    status = 422 if request.method == "POST" else 200
-    return TemplateResponse(request, "inventory/stocktake_sheet.html", context, status=status)
+    return form_page(request, "inventory/stocktake_sheet.html", context)
 
 
 @transaction.atomic

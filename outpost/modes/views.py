@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from outpost.core.errors import DomainError
+from outpost.core.pages import form_page
 from outpost.core.roles import Perm
 from outpost.modes.actions import change_mode, confirm_ppe, set_opening_hours
 from outpost.modes.forms import ModeChangeForm, OpeningHoursForm
@@ -56,8 +56,7 @@ def site_mode(request: AuthedRequest, site_id: int) -> HttpResponse:
         "history": history,
         "hours": OpeningHours.objects.filter(site=site),
     }
-    status = 422 if request.method == "POST" else 200
-    return TemplateResponse(request, "modes/site_mode.html", context, status=status)
+    return form_page(request, "modes/site_mode.html", context)
 
 
 def _named(site_name: str, change: ModeChange) -> dict[str, str]:
@@ -77,10 +76,7 @@ def opening_hours(request: AuthedRequest, site_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Opening hours saved."))
             return redirect("modes:site", site_id=site.pk)
-    status = 422 if request.method == "POST" else 200
-    return TemplateResponse(
-        request, "modes/openinghours_form.html", {"site": site, "form": form}, status=status
-    )
+    return form_page(request, "modes/openinghours_form.html", {"site": site, "form": form})
 
 
 @require_POST

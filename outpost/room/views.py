@@ -18,6 +18,7 @@ from outpost.clients.models import Client
 from outpost.clients.uic import UICParts
 from outpost.core.audit import audit
 from outpost.core.errors import DomainError
+from outpost.core.pages import form_page
 from outpost.core.roles import Perm
 from outpost.modes.history import modes_during
 from outpost.modes.policy import has_confirmed_ppe, policy_at
@@ -267,9 +268,8 @@ def incident(request: AuthedRequest, site_id: int, incident_id: int) -> HttpResp
         else:
             messages.success(request, _("Overdose response saved."))
             return redirect("room:incident_report", site_id=site.pk, incident_id=found.pk)
-    status = 422 if request.method == "POST" else 200
     context = {"site": site, "incident": found, "form": form}
-    return TemplateResponse(request, "room/overdoseincident_form.html", context, status=status)
+    return form_page(request, "room/overdoseincident_form.html", context)
 
 
 def _initial(incident: OverdoseIncident) -> dict[str, object]:
@@ -386,10 +386,7 @@ def event_new(request: AuthedRequest, site_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("Event recorded."))
                 return redirect("room:event", site_id=site.pk, event_id=event.pk)
-    status = 422 if request.method == "POST" else 200
-    return TemplateResponse(
-        request, "room/event_form.html", {"site": site, "form": form}, status=status
-    )
+    return form_page(request, "room/event_form.html", {"site": site, "form": form})
 
 
 @requires(Perm.RUN_ROOM)

@@ -13,6 +13,7 @@ from outpost.clients.models import Client
 from outpost.contacts.models import ContactItem
 from outpost.core.audit import audit
 from outpost.core.errors import DomainError
+from outpost.core.pages import form_page
 from outpost.core.periods import Period
 from outpost.core.roles import Perm
 from outpost.orgs.access import AuthedRequest, get_site_for_user, requires
@@ -107,7 +108,7 @@ def record_test(request: AuthedRequest, site_id: int, client_id: int) -> HttpRes
         "form": form,
         "visit": actions.todays_contact(site, client),
     }
-    return _page(request, "testing/test_form.html", context)
+    return form_page(request, "testing/test_form.html", context)
 
 
 @requires(Perm.RECORD_TEST)
@@ -134,7 +135,7 @@ def self_test_result(request: AuthedRequest, site_id: int, client_id: int) -> Ht
         else:
             messages.success(request, _("Self-test result saved."))
             return redirect("testing:client", site_id=site.pk, client_id=client.pk)
-    return _page(
+    return form_page(
         request, "testing/self_test_form.html", {"site": site, "client": client, "form": form}
     )
 
@@ -170,7 +171,7 @@ def refer(request: AuthedRequest, site_id: int, client_id: int) -> HttpResponse:
     if test is not None:
         audit(actor_id=request.user.pk, org_id=site.org_id, verb="test.viewed", target=test)
     context = {"site": site, "client": client, "form": form, "test": test}
-    return _page(request, "testing/referral_form.html", context)
+    return form_page(request, "testing/referral_form.html", context)
 
 
 @requires(Perm.MANAGE_REFERRALS)
@@ -186,7 +187,7 @@ def referral_complete(request: AuthedRequest, site_id: int, referral_id: int) ->
             "outcomes": referral.milestones.order_by("occurred_on", "pk"),
             "error": _("This referral is already completed.") if request.method == "POST" else "",
         }
-        return _page(request, "testing/referral_completed.html", context)
+        return form_page(request, "testing/referral_completed.html", context)
     form = CompletionForm(request.POST or None, referral=referral, today=site.local_today())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -204,7 +205,7 @@ def referral_complete(request: AuthedRequest, site_id: int, referral_id: int) ->
             messages.success(request, _("Referral completed."))
             return redirect("testing:client", site_id=site.pk, client_id=referral.client_id)
     context = {"site": site, "referral": referral, "form": form}
-    return _page(request, "testing/referral_complete.html", context)
+    return form_page(request, "testing/referral_complete.html", context)
 
 
 @requires(Perm.MANAGE_REFERRALS)
@@ -229,7 +230,7 @@ def outcome(request: AuthedRequest, site_id: int, client_id: int) -> HttpRespons
         else:
             messages.success(request, _("Outcome saved."))
             return redirect("testing:client", site_id=site.pk, client_id=client.pk)
-    return _page(
+    return form_page(
         request, "testing/outcome_form.html", {"site": site, "client": client, "form": form}
     )
 
@@ -278,7 +279,7 @@ def art_start(request: AuthedRequest, site_id: int, client_id: int) -> HttpRespo
             messages.success(request, _("Client added to the clients on ART."))
             return redirect("testing:client", site_id=site.pk, client_id=client.pk)
     context = {"site": site, "client": client, "form": form, "regimens": REGIMENS}
-    return _page(request, "testing/art_form.html", context)
+    return form_page(request, "testing/art_form.html", context)
 
 
 @requires(Perm.MANAGE_ART)
@@ -320,7 +321,7 @@ def art_deliver(request: AuthedRequest, site_id: int, course_id: int) -> HttpRes
                 request, _("Delivery recorded: %(code)s.") % {"code": course.client.code}
             )
             return redirect("testing:art_due", site_id=site.pk)
-    return _page(
+    return form_page(
         request, "testing/delivery_form.html", {"site": site, "course": course, "form": form}
     )
 
@@ -424,8 +425,3 @@ def _open_self_tests(client: Client) -> QuerySet[ContactItem]:
         .select_related("contact", "item")
         .order_by("-contact__date", "-pk")
     )
-
-
-def _page(request: AuthedRequest, template: str, context: dict[str, object]) -> HttpResponse:
-    status = 422 if request.method == "POST" else 200
-    return TemplateResponse(request, template, context, status=status)
