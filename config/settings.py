@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "outpost.cases",
     "outpost.delivery",
     "outpost.outreach",
+    "outpost.imports",
+    "outpost.reports",
     "outpost.vault",
     "outpost.accounts",
     "outpost.audit",

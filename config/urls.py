@@ -22,5 +22,7 @@ urlpatterns = [
     path("where/", include("outpost.outreach.public_urls")),
     path("account/", include("outpost.accounts.urls")),
     path("audit/", include("outpost.audit.urls")),
+    path("reports/", include("outpost.reports.urls")),
+    path("imports/", include("outpost.imports.urls")),
     path("vault/", include("outpost.vault.urls")),
 ]

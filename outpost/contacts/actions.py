@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from outpost.catalogue.models import Item, Kit, ServiceType
 from outpost.clients.models import Client
 from outpost.contacts.models import Contact, ContactItem, ContactService
+from outpost.contacts.summaries import add_to_summaries
 from outpost.core.audit import audit
 from outpost.core.errors import DomainError
 from outpost.core.idempotency import earlier_row, save_once
@@ -111,6 +112,7 @@ def record_contact(
         ContactService(contact=contact, service_type=service)
         for service in {s.pk: s for s in handout.services}.values()
     )
+    add_to_summaries([contact.pk])
     source = location or store_of(site)
     dispense_stock(
         location=source,

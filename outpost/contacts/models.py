@@ -95,3 +95,92 @@ class ContactService(models.Model):
 
     def __str__(self) -> str:
         return str(self.service_type)
+
+
+class ContactDay(models.Model):
+    """One client's contacts at one site, through one channel, on one day, summed.
+
+    Reports read this, never the raw contacts and their item lines: units
+    are already summed by item category, one column per category code.
+    Anonymous contacts are summed in a row without a client. Rows are kept
+    current in the transaction of each write (``contacts.summaries``) and
+    can be rebuilt from the raw contacts at any time.
+    """
+
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    date = models.DateField()
+    month = models.DateField(help_text="The first day of the date's month.")
+    contacts = models.PositiveIntegerField(default=0)
+    syringes_returned = models.PositiveIntegerField(default=0)
+    units_syringe = models.PositiveIntegerField(default=0)
+    units_needle = models.PositiveIntegerField(default=0)
+    units_alcohol_wipe = models.PositiveIntegerField(default=0)
+    units_water = models.PositiveIntegerField(default=0)
+    units_condom = models.PositiveIntegerField(default=0)
+    units_lubricant = models.PositiveIntegerField(default=0)
+    units_naloxone = models.PositiveIntegerField(default=0)
+    units_hiv_self_test = models.PositiveIntegerField(default=0)
+    units_rapid_test_hiv = models.PositiveIntegerField(default=0)
+    units_rapid_test_hbv = models.PositiveIntegerField(default=0)
+    units_rapid_test_hcv = models.PositiveIntegerField(default=0)
+    units_rapid_test_syphilis = models.PositiveIntegerField(default=0)
+    units_information = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "channel", "client", "date"],
+                condition=models.Q(client__isnull=False),
+                name="contact_day_client_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["site", "channel", "date"],
+                condition=models.Q(client__isnull=True),
+                name="contact_day_anonymous_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["org", "date"], name="contact_day_org_date"),
+            models.Index(fields=["client", "date"], name="contact_day_client_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.channel} {self.client_id or '—'}: {self.contacts}"
+
+
+class ServiceDay(models.Model):
+    """How many of a client's contacts of one day, site and channel gave a service."""
+
+    org = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    date = models.DateField()
+    month = models.DateField()
+    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, related_name="+")
+    contacts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "channel", "client", "date", "service_type"],
+                condition=models.Q(client__isnull=False),
+                name="service_day_client_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["site", "channel", "date", "service_type"],
+                condition=models.Q(client__isnull=True),
+                name="service_day_anonymous_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["org", "date"], name="service_day_org_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.channel} {self.client_id or '—'}: {self.service_type_id}"

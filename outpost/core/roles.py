@@ -49,6 +49,10 @@ class Perm(enum.Enum):
     VIEW_CASE_NOTES = "view_case_notes"
     VIEW_CASE_FIGURES = "view_case_figures"
     REASSIGN_CASES = "reassign_cases"
+    VIEW_REPORTS = "view_reports"
+    CONFIGURE_REPORTS = "configure_reports"
+    IMPORT_DATA = "import_data"
+    VIEW_NETWORK = "view_network"
 
 
 _FRONTLINE = frozenset(
@@ -89,7 +93,14 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     | {Perm.MANAGE_CASES, Perm.VIEW_CASE_NOTES, Perm.VIEW_CASE_FIGURES},
     Role.COURIER: frozenset({Perm.DELIVER}),
     Role.ME_OFFICER: frozenset(
-        {Perm.VIEW_TODAY, Perm.VIEW_STOCK, Perm.VIEW_CASCADE, Perm.VIEW_CASE_FIGURES}
+        {
+            Perm.VIEW_TODAY,
+            Perm.VIEW_STOCK,
+            Perm.VIEW_CASCADE,
+            Perm.VIEW_CASE_FIGURES,
+            Perm.VIEW_REPORTS,
+            Perm.VIEW_NETWORK,
+        }
     ),
     Role.MANAGER: frozenset(Perm) - {Perm.MANAGE_STAFF, Perm.LOCK_SYSTEM},
     Role.ADMIN: frozenset(Perm),

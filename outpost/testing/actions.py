@@ -19,6 +19,7 @@ from outpost.catalogue.models import Item, ServiceType
 from outpost.clients.models import Client
 from outpost.contacts.actions import Handout, record_contact
 from outpost.contacts.models import Contact, ContactItem, ContactService
+from outpost.contacts.summaries import add_services_to_summaries
 from outpost.core.audit import audit
 from outpost.core.choices import Channel
 from outpost.core.errors import DomainError
@@ -451,10 +452,16 @@ def _visit_for(
     if contact is not None:
         # The visit's services then count the testing and counselling given
         # (the defined package, SPEC §3.2, asks for counselling).
-        ContactService.objects.bulk_create(
-            [ContactService(contact=contact, service_type=service) for service in services],
-            ignore_conflicts=True,
+        # The lock keeps two tests joining one visit from adding a service twice.
+        Contact.objects.select_for_update().filter(pk=contact.pk).first()
+        given = set(
+            ContactService.objects.filter(contact=contact).values_list("service_type_id", flat=True)
         )
+        new = [service for service in services if service.pk not in given]
+        ContactService.objects.bulk_create(
+            [ContactService(contact=contact, service_type=service) for service in new]
+        )
+        add_services_to_summaries(contact.pk, [service.pk for service in new])
         return contact
     return record_contact(
         site=site,
