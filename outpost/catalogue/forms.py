@@ -9,13 +9,14 @@ IntegrityError from the unique constraints.
 from typing import TYPE_CHECKING, TypeVar
 
 from django import forms
+from django.apps import apps
 from django.db.models import Model, Q, QuerySet
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.http import QueryDict
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from outpost.catalogue.models import Item, Kit, KitComponent, ServiceType
+from outpost.catalogue.models import Item, ItemCategory, Kit, KitComponent, ServiceType
 
 if TYPE_CHECKING:
     ItemFormBase = forms.ModelForm[Item]
@@ -31,6 +32,12 @@ else:
 M = TypeVar("M", bound=Model)
 
 QUANTITY_MAX = 1000
+
+
+def _handed_out(item: Item) -> bool:
+    # Looked up by name: contacts build on the catalogue, not the reverse.
+    contact_item = apps.get_model("contacts", "ContactItem")
+    return bool(contact_item.objects.filter(item_id=item.pk).exists())
 
 
 def _is_taken(queryset: QuerySet[M], instance: M) -> bool:
@@ -53,6 +60,19 @@ class ItemForm(ItemFormBase):
                 _("Your organisation already has an item with this name."), code="unique"
             )
         return name
+
+    def clean_category(self) -> ItemCategory:
+        category: ItemCategory = self.cleaned_data["category"]
+        changed = self.instance.pk is not None and category.pk != self.instance.category_id
+        if changed and _handed_out(self.instance):
+            raise forms.ValidationError(
+                _(
+                    "This item has been handed out, and reports count it by its category. "
+                    "Make a new item in the other category instead."
+                ),
+                code="handed_out",
+            )
+        return category
 
 
 class KitForm(KitFormBase):

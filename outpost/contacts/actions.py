@@ -112,7 +112,7 @@ def record_contact(
         ContactService(contact=contact, service_type=service)
         for service in {s.pk: s for s in handout.services}.values()
     )
-    add_to_summaries([contact.pk])
+    add_to_summaries([contact.pk], anonymous=client is None, services=bool(handout.services))
     source = location or store_of(site)
     dispense_stock(
         location=source,

@@ -46,16 +46,23 @@ class _Filter:
     """Which contacts to add, as SQL over the contacts table aliased ``c``."""
 
     sql: str
-    params: Sequence[object]
+    params: Sequence[int]
 
 
-def add_to_summaries(contact_ids: Collection[int]) -> None:
-    """Add newly saved contacts, with their items and services, to the summaries."""
+def add_to_summaries(
+    contact_ids: Collection[int], *, anonymous: bool | None = None, services: bool = True
+) -> None:
+    """Add newly saved contacts, with their items and services, to the summaries.
+
+    A caller that knows whether the contacts are anonymous, or that none
+    gave a service, saves the statements that would find nothing.
+    """
     if not contact_ids:
         return
     ids = sorted(contact_ids)
     placeholders = ", ".join(["%s"] * len(ids))
-    _add(_Filter(f"c.id IN ({placeholders})", ids))
+    kinds = (False, True) if anonymous is None else (anonymous,)
+    _add(_Filter(f"c.id IN ({placeholders})", ids), kinds=kinds, services=services)
 
 
 def add_services_to_summaries(contact_id: int, service_type_ids: Collection[int]) -> None:
@@ -89,18 +96,20 @@ def rebuild_summaries(org_id: int | None = None) -> None:
     _add(_Filter("TRUE", []) if org_id is None else _Filter("c.org_id = %s", [org_id]))
 
 
-def _add(only: _Filter) -> None:
-    for anonymous in (False, True):
+def _add(only: _Filter, *, kinds: Sequence[bool] = (False, True), services: bool = True) -> None:
+    for anonymous in kinds:
         _run(_contacts_sql(only, anonymous=anonymous))
-        _run(_services_sql(only, anonymous=anonymous))
+        if services:
+            _run(_services_sql(only, anonymous=anonymous))
 
 
-def _run(statement: tuple[str, Sequence[object]]) -> None:
+def _run(statement: tuple[str, list[int | str]]) -> None:
+    sql, params = statement
     with connection.cursor() as cursor:
-        cursor.execute(*statement)
+        cursor.execute(sql, params)
 
 
-def _contacts_sql(only: _Filter, *, anonymous: bool) -> tuple[str, list[object]]:
+def _contacts_sql(only: _Filter, *, anonymous: bool) -> tuple[str, list[int | str]]:
     units = ",\n".join(
         f"SUM(CASE WHEN cat.code = %s THEN ci.quantity ELSE 0 END) AS {column}"
         for column in UNIT_COLUMNS.values()
@@ -125,11 +134,11 @@ def _contacts_sql(only: _Filter, *, anonymous: bool) -> tuple[str, list[object]]
         ON CONFLICT ({_conflict_key(_KEY, anonymous)}) WHERE {_client_is(anonymous, "")}
         DO UPDATE SET {_adding(_SUMS, ContactDay)}
     """  # noqa: S608 — only column and table names are interpolated
-    params = [*UNIT_COLUMNS.keys(), *only.params, *only.params]
+    params: list[int | str] = [*UNIT_COLUMNS.keys(), *only.params, *only.params]
     return sql, params
 
 
-def _services_sql(only: _Filter, *, anonymous: bool) -> tuple[str, list[object]]:
+def _services_sql(only: _Filter, *, anonymous: bool) -> tuple[str, list[int | str]]:
     key = [*_KEY, "service_type_id"]
     columns = ["org_id", *key, "month", "contacts"]
     sql = f"""
@@ -143,7 +152,7 @@ def _services_sql(only: _Filter, *, anonymous: bool) -> tuple[str, list[object]]
         ON CONFLICT ({_conflict_key(key, anonymous)}) WHERE {_client_is(anonymous, "")}
         DO UPDATE SET {_adding(["contacts"], ServiceDay)}
     """  # noqa: S608 — only column and table names are interpolated
-    return sql, list(only.params)
+    return sql, [*only.params]
 
 
 def _client_is(anonymous: bool, alias: str = "c.") -> str:

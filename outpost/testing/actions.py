@@ -455,7 +455,9 @@ def _visit_for(
         # The lock keeps two tests joining one visit from adding a service twice.
         Contact.objects.select_for_update().filter(pk=contact.pk).first()
         given = set(
-            ContactService.objects.filter(contact=contact).values_list("service_type_id", flat=True)
+            ContactService.objects.filter(contact=contact).values_list(
+                "service_type_id", flat=True
+            )
         )
         new = [service for service in services if service.pk not in given]
         ContactService.objects.bulk_create(

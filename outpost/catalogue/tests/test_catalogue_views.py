@@ -6,6 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from outpost.catalogue.models import Item, ItemCategory, Kit, KitComponent, ServiceType
+from outpost.contacts.actions import Handout, record_contact
+from outpost.core.choices import Channel
 from outpost.core.tests.base import BaseTestCase
 
 # (component id or None for a new row, item id, quantity, delete)
@@ -162,6 +164,30 @@ class CatalogueViewTests(BaseTestCase):
         self.assertRedirects(response, reverse("catalogue:index"))
         self.syringe.refresh_from_db()
         self.assertIs(self.syringe.is_active, False)
+
+    def test_an_item_handed_out_keeps_its_category(self) -> None:
+        """Reports count past hand-outs by category (SPEC §3.1 ``syringes``)."""
+        record_contact(
+            site=self.site,
+            worker=self.worker,
+            channel=Channel.WINDOW,
+            client=self.anna,
+            handout=Handout(items=[(self.syringe, 2)]),
+        )
+        needle = ItemCategory.objects.get(code="needle")
+        url = reverse("catalogue:item_edit", args=[self.syringe.pk])
+        response = self.client.post(url, {"name": "Syringe 2 ml", "category": needle.pk})
+        self.assertContains(response, "This item has been handed out", status_code=422)
+        self.syringe.refresh_from_db()
+        self.assertEqual(self.syringe.category, self.syringe_category)
+
+    def test_an_item_never_handed_out_may_change_category(self) -> None:
+        needle = ItemCategory.objects.get(code="needle")
+        url = reverse("catalogue:item_edit", args=[self.syringe.pk])
+        response = self.client.post(url, {"name": "Syringe 2 ml", "category": needle.pk})
+        self.assertRedirects(response, reverse("catalogue:index"))
+        self.syringe.refresh_from_db()
+        self.assertEqual(self.syringe.category, needle)
 
     def test_duplicate_item_name_is_refused(self) -> None:
         count = Item.objects.count()
