@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Min, QuerySet, Sum
+from django.db.models import Min, Q, QuerySet, Sum
 
 from outpost.clients.models import ClientGroup
 from outpost.contacts.models import ContactDay, ServiceDay
@@ -252,12 +252,24 @@ class _Tally:
                 first_seen[bucket] = row["first"]
 
     def _learn_groups(self, scope: Scope, period: Period) -> None:
+        """The groups of every client a figure may count, in one query.
+
+        Tests and referrals can name a client with no contact lately.
+        """
         cohort_first = period.first - datetime.timedelta(days=COHORT_DAYS)
         seen = scope.filter(
             ContactDay.objects.filter(date__range=(cohort_first, period.last))
         ).values("client_id")
+        tested = scope.filter(
+            Test.objects.filter(tested_on__range=(period.first, period.last))
+        ).values("client_id")
+        referred = scope.filter(
+            Referral.objects.filter(issued_on__range=(period.first, period.last))
+        ).values("client_id")
         groups: defaultdict[int, list[str]] = defaultdict(list)
-        rows = ClientGroup.objects.filter(client_id__in=seen).order_by("group")
+        rows = ClientGroup.objects.filter(
+            Q(client_id__in=seen) | Q(client_id__in=tested) | Q(client_id__in=referred)
+        ).order_by("group")
         for client_id, group in rows.values_list("client_id", "group"):
             groups[client_id].append(group)
         self.splits.groups = dict(groups)
@@ -281,7 +293,7 @@ class _Tally:
             if client_id is None or client is None:
                 continue
             cell.sets["clients_reached"].add(client_id)
-            if client.first_contact and period.first <= client.first_contact <= period.last:
+            if _is_new(client, period, None if key == TOTAL else place.get(d.MONTH)):
                 cell.sets["clients_new"].add(client_id)
             if units["naloxone"]:
                 cell.sets["naloxone.recipients"].add(client_id)
@@ -500,6 +512,18 @@ def _ratio(numerator: int, denominator: int) -> float | None:
 
 def _month_key(value: datetime.date | str) -> str:
     return str(value)[:7]
+
+
+def _is_new(client: _Client, period: Period, month: str | None) -> bool:
+    """First contact ever in the period and, for a month's cell, in that month.
+
+    Split by month, each month is its own period: a client first seen in
+    February is not new again in March.
+    """
+    first = client.first_contact
+    if first is None or not period.first <= first <= period.last:
+        return False
+    return month is None or _month_key(first) == month
 
 
 def _without_month(place: dict[str, str]) -> tuple[tuple[str, str], ...]:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from outpost.clients.models import PopulationGroup
@@ -18,7 +19,10 @@ from outpost.reports.indicators import NO_GROUP, TOTAL, UNKNOWN, Figure, Key, Re
 from outpost.reports.models import IndicatorCode
 
 SMALL = "<10"
+NOTHING = "—"
 Shown = int | float | str | None
+# Ratios read as percentages; the others (syringes per person) as numbers.
+PERCENT_MEASURES = frozenset({"syringes_returned.rate", "continuity"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,25 @@ def shown(figure: Figure, key: Key, *, outside: bool) -> Shown:
     if outside and isinstance(value, int) and 1 <= value <= 9:
         return SMALL
     return value
+
+
+def number_text(value: int | float | None, *, percent: bool = False) -> str:
+    """A number in the reader's language; decimals rounded, not cut as number_format does."""
+    if value is None:
+        return NOTHING
+    if percent:
+        return _("%(percent)s%%") % {"percent": number_format(round(value * 100, 1), 1)}
+    if isinstance(value, int):
+        return str(number_format(value))
+    return str(number_format(round(value, 2), 2))
+
+
+def figure_text(figure: Figure, key: Key, *, outside: bool) -> str:
+    """A figure's value as a page shows it, small numbers applied when ``outside``."""
+    value = shown(figure, key, outside=outside)
+    if isinstance(value, str):
+        return value
+    return number_text(value, percent=figure.measure.id in PERCENT_MEASURES)
 
 
 def rows(report: Report, *, outside: bool) -> list[Row]:

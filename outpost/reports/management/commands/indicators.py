@@ -46,7 +46,7 @@ class Command(BaseCommand):
         period = Period(_date(options["first"]), _date(options["last"]))
         if period.last < period.first:
             raise CommandError("The period ends before it starts.")
-        by = [dim for dim in options["by"].split(",") if dim]
+        by = [dim.strip() for dim in options["by"].split(",") if dim.strip()]
         unknown = sorted(set(by) - set(d.DIMENSIONS))
         if unknown or len(set(by)) != len(by):
             raise CommandError(f"--by takes each of {', '.join(d.DIMENSIONS)} at most once.")
