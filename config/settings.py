@@ -250,6 +250,8 @@ CONTENT_SECURITY_POLICY = {
 # and its sealed copy offline (docs/security.md).
 KEY_DIR = Path(env_str("KEY_DIR", default=str(BASE_DIR / "var" / "keys")))
 BACKUP_DIR = Path(env_str("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups")))
+# Uploaded import files, kept only until their import has run (docs/import.md).
+IMPORT_DIR = Path(env_str("IMPORT_DIR", default=str(BASE_DIR / "var" / "imports")))
 
 # Retention limits (docs/security.md).
 CONTACT_DETAILS_RETENTION_DAYS = env_int("CONTACT_DETAILS_RETENTION_DAYS", default=180)

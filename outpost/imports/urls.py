@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from outpost.imports import views
 
 app_name = "imports"
-
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:batch_id>/", views.detail, name="detail"),
+]
