@@ -14,6 +14,7 @@ VERB_LABELS = {
     "auth.login_failed": _("Failed sign-in"),
     "auth.logout": _("Signed out"),
     "audit.exported": _("Audit trail exported"),
+    "report.exported": _("Indicator report exported"),
     "client.viewed": _("Client viewed"),
     "client.registered": _("Client registered"),
     "contact.recorded": _("Contact recorded"),
@@ -84,6 +85,17 @@ VERB_LABELS = {
     "caseload.viewed": _("Caseload viewed"),
     "consultation.recorded": _("Consultation recorded"),
     "follow_up.completed": _("Follow-up done"),
+    "import.checked": _("Import file checked (dry run)"),
+    "import.completed": _("Contacts imported from a file"),
+    "import.failed": _("Import refused, nothing saved"),
+    "package.changed": _("Defined package changed"),
+    "package.restored": _("Default package restored"),
+    "indicator_code.added": _("Donor indicator code added"),
+    "indicator_code.removed": _("Donor indicator code removed"),
+    "population.saved": _("Population size estimate saved"),
+    "population.removed": _("Population size estimate removed"),
+    "network.joined": _("Organisation added to a network"),
+    "network.left": _("Organisation taken out of a network"),
 }
 
 

@@ -48,6 +48,12 @@ from outpost.inventory.models import (
     StockBalance,
 )
 from outpost.orgs.models import Membership, OpeningHours, Organisation, Site, User
+from outpost.reports.actions import (
+    add_network_members,
+    create_network,
+    save_population_estimate,
+)
+from outpost.reports.models import PopulationEstimate
 
 # Public on purpose: the Makefile and README print it. It is set with
 # set_password, which skips the validators that would refuse a known
@@ -685,7 +691,41 @@ def seed_demo(
             continue
         org_rng = random.Random(org_seed)  # noqa: S311  # demo data, not secrets
         results.append(build_org(rng=org_rng, spec=spec, days=days, today=today, now=now))
+    add_network_and_estimates()
     return results
+
+
+# Area, people who inject drugs, and the manager who enters it; made up.
+POPULATION_ESTIMATES = {
+    SUMY.slug: ("Sumy", 4200, "sumy-manager"),
+    SPB.slug: ("St. Petersburg", 60000, "spb-manager"),
+}
+NETWORK_SLUG = "east"
+
+
+@transaction.atomic
+def add_network_and_estimates() -> None:
+    """Put the demo organisations in the network "East" and give each an estimate.
+
+    What is already there is left as it is, so running it again adds nothing.
+    """
+    orgs = list(Organisation.objects.filter(slug__in=POPULATION_ESTIMATES).order_by("slug"))
+    if not orgs:
+        return
+    network, _created = create_network(name="East", slug=NETWORK_SLUG)
+    add_network_members(network=network, orgs=orgs)
+    for org in orgs:
+        area, people, manager = POPULATION_ESTIMATES[org.slug]
+        if PopulationEstimate.objects.filter(org=org, area=area).exists():
+            continue
+        estimate = PopulationEstimate(
+            org=org, area=area, people=people, source="Made-up figure for the demonstration"
+        )
+        save_population_estimate(
+            estimate=estimate,
+            sites=list(Site.objects.filter(org=org)),
+            worker=User.objects.get(username=manager),
+        )
 
 
 @transaction.atomic

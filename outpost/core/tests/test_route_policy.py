@@ -19,12 +19,14 @@ from outpost.clients.contact_details import set_contact_details
 from outpost.core.roles import ROLE_PERMS, Perm, Role
 from outpost.core.tests.base import TODAY, BaseTestCase, make_staff
 from outpost.delivery.tests.factories import route_samples as delivery_route_samples
+from outpost.imports.tests.factories import route_samples as import_route_samples
 from outpost.inventory.actions import place_order, store_of
 from outpost.inventory.models import Location, StockOrder, Stocktake, Transfer
 from outpost.inventory.stocktakes import start_count
 from outpost.inventory.transfers import send_transfer
 from outpost.orgs.models import Membership, User
 from outpost.outreach.tests.factories import route_samples as outreach_route_samples
+from outpost.reports.models import Network
 from outpost.room.tests.factories import route_samples as room_route_samples
 from outpost.testing.models import ArtCourse, Referral
 from outpost.testing.tests.factories import make_art_course, make_referral
@@ -143,8 +145,20 @@ ROUTE_POLICY: dict[str, Perm | str] = {
     "outreach:shift": Perm.RECORD_CONTACT,
     "outreach:channels": Perm.VIEW_TODAY,
     "outreach:web_figures": Perm.ENTER_WEB_OUTREACH,
+    "imports:index": Perm.IMPORT_DATA,
+    "imports:detail": Perm.IMPORT_DATA,
     "public:where": PUBLIC,
     "public:where_json": PUBLIC,
+    "reports:dashboard": Perm.VIEW_REPORTS,
+    "reports:report": Perm.VIEW_REPORTS,
+    "reports:export": Perm.VIEW_REPORTS,
+    "reports:print": Perm.VIEW_REPORTS,
+    "reports:settings": Perm.CONFIGURE_REPORTS,
+    "reports:package": Perm.CONFIGURE_REPORTS,
+    "reports:codes": Perm.CONFIGURE_REPORTS,
+    "reports:population": Perm.CONFIGURE_REPORTS,
+    "reports:networks": Perm.VIEW_NETWORK,
+    "reports:network": Perm.VIEW_NETWORK,
 }
 
 # Routes that act on the requesting person's own records answer 404 for
@@ -194,6 +208,8 @@ class RoutePolicyTests(BaseTestCase):
     order: StockOrder
     case_ids: dict[str, int]
     outreach_ids: dict[str, int]
+    import_ids: dict[str, int]
+    network: Network
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -233,6 +249,8 @@ class RoutePolicyTests(BaseTestCase):
         cls.outreach_ids = delivery_route_samples(
             cls.site, cls.manager, cls.injecting_kit
         ) | outreach_route_samples(cls.site, cls.manager)
+        # A dry run that found an error; posting to it refuses a real run.
+        cls.import_ids = import_route_samples(cls.org, cls.manager)
         # An open order; the first manager's walk cancels it, the rest are told so.
         cls.order = place_order(
             location=store_of(cls.site),
@@ -241,6 +259,9 @@ class RoutePolicyTests(BaseTestCase):
             worker=cls.manager,
             ordered_on=TODAY,
         )
+        # A network of organisation A only: B's staff must not see it.
+        cls.network = Network.objects.create(name="East", slug="east")
+        cls.network.members.add(cls.org)
 
     def kwargs_for(self, name: str, user: User) -> dict[str, int | str]:
         known = {
@@ -256,6 +277,7 @@ class RoutePolicyTests(BaseTestCase):
             "order_id": self.order.pk,
             **self.case_ids,
             **self.outreach_ids,
+            **self.import_ids,
         }
         objects = {
             "catalogue:item_edit": Item.objects.filter(org=self.org).first(),
@@ -265,6 +287,10 @@ class RoutePolicyTests(BaseTestCase):
         kwargs: dict[str, int | str] = {}
         if "<slug:org_slug>" in PATTERNS[name]:
             kwargs["org_slug"] = self.org.slug
+        if "<str:fmt>" in PATTERNS[name]:
+            kwargs["fmt"] = "csv"
+        if "<slug:slug>" in PATTERNS[name]:
+            kwargs["slug"] = self.network.slug
         for key in re.findall(r"<int:(\w+)>", PATTERNS[name]):
             if key == "pk":
                 found = objects[name]
@@ -333,7 +359,8 @@ class RoutePolicyTests(BaseTestCase):
         client.force_login(self.foreign_admin)
         for name in ROUTE_POLICY:
             kwargs = self.kwargs_for(name, self.foreign_admin)
-            if not set(kwargs) - {"session_id"} or ROUTE_POLICY[name] == PUBLIC:
+            # A file format names no record, so it is not another org's.
+            if not set(kwargs) - {"session_id", "fmt"} or ROUTE_POLICY[name] == PUBLIC:
                 continue
             for method in ("get", "post"):
                 response = getattr(client, method)(reverse(name, kwargs=kwargs))
