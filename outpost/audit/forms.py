@@ -15,6 +15,7 @@ VERB_LABELS = {
     "auth.logout": _("Signed out"),
     "audit.exported": _("Audit trail exported"),
     "report.exported": _("Indicator report exported"),
+    "report.exported_outside": _("Indicator report exported for use outside the organisation"),
     "client.viewed": _("Client viewed"),
     "client.registered": _("Client registered"),
     "contact.recorded": _("Contact recorded"),

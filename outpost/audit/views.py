@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from outpost.audit.forms import VERB_LABELS, AuditFilterForm
 from outpost.core.audit import audit
+from outpost.core.lib.spreadsheets import text_safe
 from outpost.core.models import AuditEvent
 from outpost.core.roles import Perm
 from outpost.orgs.access import AuthedRequest, requires
@@ -24,9 +25,6 @@ PER_PAGE = 50
 # Unprocessable Content: the filters came back with errors.
 INVALID = 422
 EXPORT_CHUNK = 2000
-# A spreadsheet runs a cell starting with one of these as a formula
-# (OWASP "CSV injection"); a leading quote makes it text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _filter_form(request: AuthedRequest) -> AuditFilterForm:
@@ -140,8 +138,4 @@ def _csv_rows(entries: QuerySet[AuditEvent]) -> Iterator[str]:
             "" if entry.target_id is None else str(entry.target_id),
             entry.request_id,
         ]
-        yield writer.writerow([_safe_cell(cell) for cell in row])
-
-
-def _safe_cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+        yield writer.writerow([text_safe(cell) for cell in row])

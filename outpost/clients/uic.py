@@ -176,7 +176,7 @@ def _check_sex(sex: str) -> None:
         )
 
 
-def _age_on(birth_date: datetime.date, today: datetime.date) -> int:
+def age_on(birth_date: datetime.date, today: datetime.date) -> int:
     """Return the age in whole years; a birthday counts from its own day."""
     before_birthday = (today.month, today.day) < (
         birth_date.month,
@@ -202,7 +202,7 @@ def _check_birth_date(birth_date: datetime.date, today: datetime.date | None) ->
             gettext("The date of birth cannot be in the future."),
             code="birth_date_in_future",
         )
-    age = _age_on(birth_date, today)
+    age = age_on(birth_date, today)
     if not _YOUNGEST_AGE <= age <= _OLDEST_AGE:
         raise ValidationError(
             gettext(

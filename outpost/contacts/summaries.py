@@ -65,15 +65,17 @@ def add_to_summaries(
     _add(_Filter(f"c.id IN ({placeholders})", ids), kinds=kinds, services=services)
 
 
-def add_services_to_summaries(contact_id: int, service_type_ids: Collection[int]) -> None:
+def add_services_to_summaries(
+    contact_id: int, service_type_ids: Collection[int], *, anonymous: bool | None = None
+) -> None:
     """Add services newly given at a contact already summarised."""
     if not service_type_ids:
         return
     ids = sorted(service_type_ids)
     placeholders = ", ".join(["%s"] * len(ids))
     only = _Filter(f"c.id = %s AND s.service_type_id IN ({placeholders})", [contact_id, *ids])
-    for anonymous in (False, True):
-        _run(_services_sql(only, anonymous=anonymous))
+    for kind in (False, True) if anonymous is None else (anonymous,):
+        _run(_services_sql(only, anonymous=kind))
 
 
 @transaction.atomic

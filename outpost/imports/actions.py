@@ -26,13 +26,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from outpost.core.audit import audit
 from outpost.core.errors import DomainError
 from outpost.imports.columns import Catalogue, load_catalogue, read_layout
-from outpost.imports.models import MAX_STORED_ERRORS, ImportBatch
+from outpost.imports.models import MAX_ROWS, MAX_STORED_ERRORS, ImportBatch
 from outpost.imports.reading import count_rows, file_kind, is_empty, open_sheet
 from outpost.imports.rows import ContactRow, parse_row
 from outpost.imports.writing import Plan, make_plan, save_plan
@@ -47,6 +48,7 @@ PROGRESS_STEP = 10_000
 KEEP_FILES_HOURS = 24
 
 Status = ImportBatch.Status
+IN_PROGRESS = [Status.QUEUED, Status.VALIDATING, Status.RUNNING]
 # phase ("checked" or "saved"), rows done, rows in all
 Progress = Callable[[str, int, int], None]
 
@@ -105,6 +107,12 @@ def import_for_real(dry_run: ImportBatch, user: User) -> ImportBatch:
         raise DomainError(
             gettext("Only a file that passed a dry run, and is still kept, can be imported.")
         )
+    # A second tap on "Import for real" finds the first one's batch.
+    started = ImportBatch.objects.filter(
+        org_id=dry_run.org_id, stored_name=dry_run.stored_name, dry_run=False
+    ).exclude(status=Status.FAILED)
+    if started.exists():
+        raise DomainError(gettext("This file is already being imported, or was imported."))
     return new_batch(
         org_id=dry_run.org_id,
         user=user,
@@ -198,6 +206,10 @@ def _check(
     _update(batch, rows_total=total)
     rows: list[ContactRow] = []
     problems = Problems()
+    if total > MAX_ROWS:
+        message = gettext("A file may hold at most %(most)s rows; split it into parts.")
+        problems.add(1, [message % {"most": f"{MAX_ROWS:,}"}])
+        return rows, problems
     with open_sheet(path, kind) as sheet:
         layout, header_errors = read_layout(sheet.header, catalogue)
         if header_errors:
@@ -277,17 +289,39 @@ def _forget_file(stored_name: str) -> None:
     if not stored_name:
         return
     users = ImportBatch.objects.filter(stored_name=stored_name)
-    if users.filter(status__in=[Status.QUEUED, Status.VALIDATING, Status.RUNNING]).exists():
+    if users.filter(status__in=IN_PROGRESS).exists():
         return
     (Path(settings.IMPORT_DIR) / stored_name).unlink(missing_ok=True)
     users.update(stored_name="")
 
 
 def forget_old_files() -> int:
-    """Delete uploaded files kept longer than a day; they may hold parents' names."""
+    """Delete uploaded files kept longer than a day; they may hold parents' names.
+
+    A batch still "in progress" after a day was left by a process that died:
+    it is marked failed and its file goes too, as does any file in
+    IMPORT_DIR that no batch refers to (an upload whose batch was never made).
+    """
     cutoff = timezone.now() - datetime.timedelta(hours=KEEP_FILES_HOURS)
-    old = ImportBatch.objects.filter(finished_at__lt=cutoff).exclude(stored_name="")
-    stored_names = set(old.values_list("stored_name", flat=True))
+    ImportBatch.objects.filter(created_at__lt=cutoff, status__in=IN_PROGRESS).update(
+        status=Status.FAILED, finished_at=timezone.now()
+    )
+    old = ImportBatch.objects.filter(Q(finished_at__lt=cutoff) | Q(created_at__lt=cutoff))
+    stored_names = set(old.exclude(stored_name="").values_list("stored_name", flat=True))
     for stored_name in stored_names:
         _forget_file(stored_name)
-    return len(stored_names)
+    return len(stored_names) + _forget_orphans(cutoff)
+
+
+def _forget_orphans(cutoff: datetime.datetime) -> int:
+    directory = Path(settings.IMPORT_DIR)
+    if not directory.is_dir():
+        return 0
+    known = set(ImportBatch.objects.exclude(stored_name="").values_list("stored_name", flat=True))
+    removed = 0
+    for path in directory.iterdir():
+        modified = datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.UTC)
+        if path.is_file() and path.name not in known and modified < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ImportsConfig(AppConfig):
     name = "outpost.imports"
-    verbose_name = "Imports"
+    verbose_name = _("Imports")
 
     def ready(self) -> None:
         from outpost.core import retention

@@ -31,7 +31,21 @@ BIRTH_DATE = "birth_date"
 GROUPS = "groups"
 SERVICES = "services"
 RETURNED = "syringes_returned"
-FIXED = (DATE, SITE, CHANNEL, CODE, MOTHER, FATHER, SEX, BIRTH_DATE, GROUPS, SERVICES, RETURNED)
+REF = "ref"
+FIXED = (
+    DATE,
+    SITE,
+    CHANNEL,
+    CODE,
+    MOTHER,
+    FATHER,
+    SEX,
+    BIRTH_DATE,
+    GROUPS,
+    SERVICES,
+    RETURNED,
+    REF,
+)
 PARTS = (MOTHER, FATHER, SEX, BIRTH_DATE)
 REQUIRED = (DATE, SITE)
 

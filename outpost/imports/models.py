@@ -8,6 +8,8 @@ from outpost.orgs.models import Organisation
 
 # Errors kept per batch; the count says how many there were in all.
 MAX_STORED_ERRORS = 1000
+# Rows are checked in memory before anything is saved.
+MAX_ROWS = 250_000
 
 
 class ImportBatch(models.Model):

@@ -24,6 +24,7 @@ from outpost.orgs.models import Site
 
 EARLIEST = datetime.date(2000, 1, 1)
 # Fixed for ever: changing it would change every key and import files twice.
+MAX_REF = 100
 KEY_NAMESPACE = uuid.UUID("1ff9c282-0918-406a-a6e3-77cf405d55ac")
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -47,6 +48,8 @@ class ContactRow:
     things: tuple[tuple[Thing, int], ...]
     service_ids: tuple[int, ...]
     syringes_returned: int
+    # The file's own reference, which tells identical rows of two files apart.
+    ref: str = ""
 
     def content(self) -> str:
         """The row's meaning in one string: the same visit typed another way gives the same."""
@@ -62,6 +65,7 @@ class ContactRow:
                 things,
                 ",".join(str(pk) for pk in sorted(self.service_ids)),
                 str(self.syringes_returned),
+                self.ref,
             ]
         )
 
@@ -84,7 +88,11 @@ def parse_row(
     if any(value != "" for value in cells[layout.width :]):
         errors.append(gettext("This row has more cells than there are column headings."))
     site = _try(errors, _site, cell(col.SITE), catalogue)
-    today = catalogue.local_today[site.pk] if site else max(catalogue.local_today.values())
+    today = (
+        catalogue.local_today[site.pk]
+        if site
+        else max(catalogue.local_today.values(), default=datetime.date.max)
+    )
     date = _try(errors, _date, cell(col.DATE), today)
     channel = _try(errors, _channel, cell(col.CHANNEL), site, catalogue)
     parts = _try(errors, _client, [cell(key) for key in (col.CODE, *col.PARTS)], date or today)
@@ -92,11 +100,13 @@ def parse_row(
     services = _try(errors, _services, cell(col.SERVICES), catalogue)
     returned = _try(errors, _returned, cell(col.RETURNED))
     things = _try(errors, _things, cells, layout)
+    ref = _try(errors, _ref, cell(col.REF))
     if errors:
         return errors
     assert site and date and channel and groups is not None  # noqa: S101 — no errors above
     assert services is not None and returned is not None and things is not None  # noqa: S101
-    return ContactRow(line, date, site, channel, parts, groups, things, services, returned)
+    assert ref is not None  # noqa: S101
+    return ContactRow(line, date, site, channel, parts, groups, things, services, returned, ref)
 
 
 def _try(errors: list[str], parse: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
@@ -107,6 +117,15 @@ def _try(errors: list[str], parse: Callable[P, T], *args: P.args, **kwargs: P.kw
     except ValidationError as error:
         errors.extend(error.messages)
     return None
+
+
+def _ref(value: Cell) -> str:
+    ref = str(value).strip()
+    if len(ref) > MAX_REF:
+        raise DomainError(
+            gettext("The reference is longer than %(max)d characters.") % {"max": MAX_REF}
+        )
+    return ref
 
 
 def _site(value: Cell, catalogue: Catalogue) -> Site:

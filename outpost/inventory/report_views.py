@@ -4,7 +4,6 @@ The figures come from ``inventory.reports``; this module only reads the
 filters, picks the format and writes the file.
 """
 
-import csv
 import io
 
 from django.http import HttpResponse
@@ -15,18 +14,16 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from outpost.catalogue.models import ItemCategory
+from outpost.core.lib.spreadsheets import csv_bytes, keep_text
 from outpost.core.roles import Perm
 from outpost.inventory.forms import StockReportForm
 from outpost.inventory.models import Location
-from outpost.inventory.reports import Cell, StockReport, stock_report
+from outpost.inventory.reports import StockReport, stock_report
 from outpost.orgs.access import AuthedRequest, requires
 
 FORMATS = ("html", "csv", "xlsx")
 BAD_REQUEST = 400
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A spreadsheet runs a cell starting with one of these as a formula
-# (OWASP "CSV injection"): names typed by staff stay text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @require_GET
@@ -106,22 +103,9 @@ def _query(request: AuthedRequest, output: str) -> str:
     return query.urlencode()
 
 
-def _safe(value: Cell) -> Cell:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _csv(result: StockReport, *, title: str, filename: str) -> HttpResponse:
-    buffer = io.StringIO()
-    # The byte order mark makes Excel read the file as UTF-8 (Cyrillic names).
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow([_safe(title)])
-    writer.writerow(result.header())
-    for values in result.table():
-        writer.writerow(["" if value is None else _safe(value) for value in values])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    content = csv_bytes([[title], result.header(), *result.table()])
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -139,11 +123,7 @@ def _xlsx(result: StockReport, *, title: str, filename: str) -> HttpResponse:
         cell.font = bold
     for values in result.table():
         sheet.append(values)
-    for row in sheet.iter_rows():
-        for cell in row:
-            # openpyxl stores a string starting with "=" as a formula.
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+    keep_text(sheet)
     sheet.freeze_panes = "D3"
     for letter, width in (("A", 28), ("B", 20), ("C", 24)):
         sheet.column_dimensions[letter].width = width

@@ -41,7 +41,7 @@ from outpost.reports.config_forms import (
     PopulationEstimateForm,
 )
 from outpost.reports.definitions import INDICATORS, MEASURES_BY_ID, Measure
-from outpost.reports.indicators import TOTAL, compute_report, scope_of
+from outpost.reports.indicators import scope_of, syringes_per_pwid
 from outpost.reports.models import IndicatorCode, Package, PackageComponent, PopulationEstimate
 
 
@@ -294,13 +294,9 @@ def _estimate_being_edited(request: AuthedRequest) -> PopulationEstimate | None:
 
 
 def _per_person(org_id: int, today: datetime.date) -> PerPerson:
-    # The measure always covers the 12 months ending with the period's last
-    # day, so a one-day period gives it without tallying a year of contacts.
-    report = compute_report(scope_of([org_id]), Period(today, today))
-    figure = next(f for f in report.figures if f.measure.id == "syringes_per_pwid")
-    syringes, people = figure.basis.get(TOTAL, (0, 0))
-    value = figure.total if isinstance(figure.total, float) else None
-    return PerPerson(value=value, syringes=syringes, people=people)
+    # The measure covers the 12 months ending with the period's last day.
+    syringes, people = syringes_per_pwid(scope_of([org_id]), Period(today, today))
+    return PerPerson(value=syringes / people if people else None, syringes=syringes, people=people)
 
 
 def _posted_id(request: AuthedRequest, name: str, source: QueryDict | None = None) -> int:

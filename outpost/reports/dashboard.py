@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from outpost.core.choices import Channel
-from outpost.core.periods import Period
+from outpost.core.periods import Period, month_period
 from outpost.inventory.forecast import Forecast, forecasts
 from outpost.inventory.models import Location
 from outpost.reports import definitions as d
@@ -83,7 +83,7 @@ def months_ending(today: datetime.date, count: int = MONTHS) -> list[Month]:
 
 
 def _month_end(first: datetime.date) -> datetime.date:
-    return (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    return month_period(first.year, first.month).last
 
 
 def axis_label(month: Month, index: int) -> str:

@@ -23,7 +23,6 @@ SITE = "site"
 ORG = "org"
 MONTH = "month"
 DIMENSIONS = (SEX, AGE_BAND, AGE_BAND_FINE, GROUP, CHANNEL, SITE, ORG, MONTH)
-CLIENT_DIMENSIONS = frozenset({SEX, AGE_BAND, AGE_BAND_FINE, GROUP})
 
 DIMENSION_NAMES: dict[str, Promise] = {
     SEX: _("Sex"),

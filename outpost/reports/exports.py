@@ -6,7 +6,6 @@ covers (organisation, period, sites, splits, small numbers) and keeps
 numbers as numbers.
 """
 
-import csv
 import io
 from collections.abc import Sequence
 
@@ -16,16 +15,13 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from outpost.core.lib.spreadsheets import csv_bytes, keep_text
 from outpost.reports import definitions as d
 from outpost.reports.indicators import Report
-from outpost.reports.output import PERCENT_MEASURES, Shown, rows, table
+from outpost.reports.output import PERCENT_MEASURES, rows, table
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP
-# "CSV injection"); names and codes typed by staff must stay text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Ratios that read as a share of a whole; the others keep two decimals.
 # Indicator, measure, donor codes, then a column per split, value, definition.
 FIXED_WIDTHS = (24, 36, 16)
 SPLIT_WIDTH = 18
@@ -36,13 +32,8 @@ About = Sequence[tuple[str, str]]
 
 
 def csv_file(report: Report, *, outside: bool) -> bytes:
-    """The table as UTF-8 with a byte order mark, which Excel needs for Cyrillic."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    for line in table(report, outside=outside):
-        writer.writerow(["" if value is None else _text_safe(value) for value in line])
-    return buffer.getvalue().encode("utf-8")
+    """The table as UTF-8 CSV, safe to open in a spreadsheet."""
+    return csv_bytes(table(report, outside=outside))
 
 
 def xlsx_file(report: Report, *, outside: bool, title: str, about: About) -> bytes:
@@ -68,11 +59,7 @@ def xlsx_file(report: Report, *, outside: bool, title: str, about: About) -> byt
         sheet.append(values)
         value_cell = sheet.cell(row=sheet.max_row, column=value_column)
         value_cell.number_format = _number_format(row.figure.measure)
-    for line in sheet.iter_rows():
-        for cell in line:
-            # openpyxl would store a string starting with "=" as a formula.
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+    keep_text(sheet)
     _set_widths(sheet, len(report.by))
     for line in sheet.iter_rows(min_row=header_row + 1, min_col=len(header)):
         for cell in line:
@@ -81,12 +68,6 @@ def xlsx_file(report: Report, *, outside: bool, title: str, about: About) -> byt
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _text_safe(value: Shown) -> Shown:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _number_format(measure: d.Measure) -> str:

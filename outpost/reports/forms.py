@@ -14,7 +14,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from outpost.core.periods import Period, PeriodForm
+from outpost.core.periods import Period, checked_period, last_complete_month, month_period
 from outpost.orgs.models import Site
 from outpost.reports import definitions as d
 
@@ -190,7 +190,7 @@ class ReportForm(forms.Form):
     def _period(self, cleaned: Mapping[str, object]) -> Period:
         kind = cleaned.get("period") or MONTH
         if kind == RANGE:
-            return _checked_range(cleaned.get("first"), cleaned.get("last"))
+            return checked_period(cleaned.get("first"), cleaned.get("last"))
         if kind == MONTH:
             month = cleaned.get("month")
             if not isinstance(month, datetime.date):
@@ -236,32 +236,8 @@ class ReportForm(forms.Form):
         )
 
 
-def month_period(year: int, month: int) -> Period:
-    first = datetime.date(year, month, 1)
-    following = datetime.date(year + month // 12, month % 12 + 1, 1)
-    return Period(first, following - datetime.timedelta(days=1))
-
-
 def quarter_of(day: datetime.date) -> int:
     return (day.month - 1) // 3 + 1
-
-
-def last_complete_month(today: datetime.date) -> Period:
-    last = today.replace(day=1) - datetime.timedelta(days=1)
-    return month_period(last.year, last.month)
-
-
-def _checked_range(first: object, last: object) -> Period:
-    """The dates typed, held to the same rules as every other period form."""
-    if not isinstance(first, datetime.date) or not isinstance(last, datetime.date):
-        raise forms.ValidationError(_("Choose the first and the last day."))
-    if last < first:
-        raise forms.ValidationError(_("The period ends before it starts."))
-    if (last - first).days >= PeriodForm.longest_days:
-        raise forms.ValidationError(
-            _("Choose a period of at most %(days)d days.") % {"days": PeriodForm.longest_days}
-        )
-    return Period(first, last)
 
 
 def _period_name(kind: str, period: Period) -> str:

@@ -21,19 +21,20 @@ from typing import Any
 from django.db.models import Min, Q, QuerySet, Sum
 
 from outpost.clients.models import ClientGroup
+from outpost.clients.uic import age_on
 from outpost.contacts.models import ContactDay, ServiceDay
 from outpost.contacts.summaries import UNIT_COLUMNS
 from outpost.core.periods import Period
 from outpost.reports import definitions as d
 from outpost.reports.models import PopulationEstimate
 from outpost.reports.package import Rule, package_rules
+from outpost.room.indicators import COHORT_DAYS
 from outpost.room.models import OverdoseIncident
 from outpost.testing.models import Disease, Referral, Test
 
 Key = tuple[str, ...]
 Value = int | float | None
 TOTAL: Key = ()
-COHORT_DAYS = 90
 NO_GROUP = "none"
 UNKNOWN = ""
 
@@ -65,6 +66,8 @@ class Figure:
     cells: dict[Key, Value] = field(default_factory=dict)
     # The two counts behind each ratio, so that small numbers can hide it.
     basis: dict[Key, tuple[int, int]] = field(default_factory=dict)
+    # Cells hidden outside the organisation besides the small ones (output.py).
+    withheld: frozenset[Key] | None = None
 
 
 @dataclass
@@ -89,13 +92,8 @@ def compute_report(scope: Scope, period: Period, by: Sequence[str] = ()) -> Repo
     tally.add_referrals(scope, period)
     tally.add_overdoses(scope, period)
     tally.add_continuity(scope, period)
-    figures = tally.figures(_syringes_per_pwid(scope, period))
+    figures = tally.figures(syringes_per_pwid(scope, period))
     return Report(scope, period, splits.by, figures, sorted(tally.keys))
-
-
-def age_on(birth: datetime.date, day: datetime.date) -> int:
-    """Whole years of age on ``day``."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def age_band(age: int) -> str:
@@ -486,9 +484,9 @@ class _Tally:
         return reached
 
 
-def _syringes_per_pwid(scope: Scope, period: Period) -> tuple[int, int]:
+def syringes_per_pwid(scope: Scope, period: Period) -> tuple[int, int]:
     """Syringes of the 12 months ending with the period, and the people estimated."""
-    start = _year_before(period.last + datetime.timedelta(days=1))
+    start = _year_before(period.last) + datetime.timedelta(days=1)
     syringes = scope.filter(ContactDay.objects.filter(date__range=(start, period.last))).aggregate(
         n=Sum("units_syringe")
     )["n"]
@@ -500,9 +498,10 @@ def _syringes_per_pwid(scope: Scope, period: Period) -> tuple[int, int]:
 
 
 def _year_before(day: datetime.date) -> datetime.date:
+    """The same day a year earlier; 29 February falls back to the 28th."""
     try:
         return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
+    except ValueError:
         return day.replace(year=day.year - 1, day=28)
 
 

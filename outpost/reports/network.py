@@ -38,10 +38,11 @@ from typing import TypeVar
 
 from django.db.models import Min, Sum
 
+from outpost.clients.uic import age_on
 from outpost.contacts.models import ContactDay
 from outpost.core.choices import Sex
 from outpost.core.periods import Period
-from outpost.reports.indicators import age_band, age_on
+from outpost.reports.indicators import age_band
 from outpost.reports.models import Network
 from outpost.reports.output import SMALL, Shown
 

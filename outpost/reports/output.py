@@ -37,8 +37,9 @@ class Row:
 def shown(figure: Figure, key: Key, *, outside: bool) -> Shown:
     """The value as it may be shown: counts 1–9 as ``<10`` outside the organisation.
 
-    A ratio outside the organisation is hidden when either count under it
-    is from 1 to 9, since the small count could be worked back from it.
+    Outside the organisation, a ratio is hidden when either count under it
+    is from 1 to 9, and so is any cell that would let a small one be worked
+    back from the total (``withheld``): both could give the small count.
     """
     value = figure.total if key == TOTAL else figure.cells.get(key)
     if figure.measure.kind == d.RATIO:
@@ -46,9 +47,32 @@ def shown(figure: Figure, key: Key, *, outside: bool) -> Shown:
         if outside and any(1 <= count <= 9 for count in basis):
             return None
         return None if value is None else round(value, 4)
-    if outside and isinstance(value, int) and 1 <= value <= 9:
-        return SMALL
+    if outside and isinstance(value, int):
+        if 1 <= value <= 9:
+            return SMALL
+        if key in withheld(figure):
+            return None
     return value
+
+
+def withheld(figure: Figure) -> frozenset[Key]:
+    """Cells hidden besides the small ones, so that total minus the rest is not 1–9.
+
+    When the cells shown as ``<10`` add up to 1–9, the total less the other
+    cells would give them; the smallest other cells are hidden too until
+    what is hidden adds up to 10 or more.
+    """
+    if figure.withheld is None:
+        counts = {key: value for key, value in figure.cells.items() if isinstance(value, int)}
+        hidden = {key for key, value in counts.items() if 1 <= value <= 9}
+        spare = sorted(
+            (key for key, value in counts.items() if value >= 10), key=lambda k: counts[k]
+        )
+        extra: set[Key] = set()
+        while spare and 1 <= sum(counts[key] for key in hidden | extra) <= 9:
+            extra.add(spare.pop(0))
+        figure.withheld = frozenset(extra)
+    return figure.withheld
 
 
 def number_text(value: int | float | None, *, percent: bool = False) -> str:

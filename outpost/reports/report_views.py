@@ -102,9 +102,12 @@ def export(request: AuthedRequest, fmt: str) -> HttpResponse:
         content = xlsx_file(computed, outside=choice.outside, title=title, about=about)
         content_type = XLSX_TYPE
     org = request.membership.org
-    audit(actor_id=request.user.pk, org_id=org.pk, verb="report.exported", target=org)
+    # Whether small numbers were hidden shows in the trail and the file's name.
+    verb = "report.exported_outside" if choice.outside else "report.exported"
+    audit(actor_id=request.user.pk, org_id=org.pk, verb=verb, target=org)
     response = HttpResponse(content, content_type=content_type)
-    filename = f"outpost-indicators-{choice.name}.{fmt}"
+    mode = "-outside" if choice.outside else ""
+    filename = f"outpost-indicators-{choice.name}{mode}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

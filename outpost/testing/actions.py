@@ -463,7 +463,7 @@ def _visit_for(
         ContactService.objects.bulk_create(
             [ContactService(contact=contact, service_type=service) for service in new]
         )
-        add_services_to_summaries(contact.pk, [service.pk for service in new])
+        add_services_to_summaries(contact.pk, [service.pk for service in new], anonymous=False)
         return contact
     return record_contact(
         site=site,

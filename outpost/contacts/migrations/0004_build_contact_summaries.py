@@ -2,7 +2,8 @@
 
 A frozen copy of the statement in ``outpost.contacts.summaries`` as it was
 when the tables were made, so that later changes there cannot alter this
-migration. The tables are empty here, so a plain INSERT … SELECT does.
+migration. Contacts recorded since 0003 are already summed, so the tables
+are emptied first and everything is summed again.
 """
 
 from django.db import migrations
@@ -37,6 +38,7 @@ def build(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         for code in CATEGORIES
     )
     totals = ", ".join(f"SUM(COALESCE(i.units_{code}, 0))" for code in CATEGORIES)
+    empty(apps, schema_editor)
     schema_editor.execute(
         f"""
         INSERT INTO contacts_contactday (org_id, site_id, channel, client_id, date, month,

@@ -30,6 +30,7 @@ def snapshot() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
 
 class BuildSummariesMigrationTests(TransactionTestCase):
     def test_the_migration_builds_what_a_rebuild_builds(self) -> None:
+        """Contacts recorded before 0003 are summed; those since 0003 not twice."""
         org = make_org("org-a")
         site = make_site(org)
         worker = make_staff(org, "worker", Role.SOCIAL_WORKER, site)
@@ -48,17 +49,22 @@ class BuildSummariesMigrationTests(TransactionTestCase):
                 syringes_returned=2,
                 occurred_at=moment,
             )
-        rebuilt = snapshot()
         executor = MigrationExecutor(connection)
         executor.migrate(BEFORE)
         self.assertEqual(ContactDay.objects.count(), 0)
+        # Recorded at 0003: the write sums it at once.
+        phone = Handout(services=[counselling])
+        args = {"site": site, "worker": worker, "client": anna, "occurred_at": moment}
+        record_contact(channel=Channel.PHONE, handout=phone, **args)
+        self.assertEqual(ContactDay.objects.count(), 1)
 
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(AFTER)
 
-        self.assertEqual(snapshot(), rebuilt)
+        migrated = snapshot()
         rebuild_summaries()
-        self.assertEqual(snapshot(), rebuilt)
-        anna_day = ContactDay.objects.get(client=anna)
-        self.assertEqual((anna_day.contacts, anna_day.units_syringe), (2, 8))
+        self.assertEqual(migrated, snapshot())
+        window = ContactDay.objects.get(client=anna, channel=Channel.WINDOW)
+        self.assertEqual((window.contacts, window.units_syringe), (2, 8))
+        self.assertEqual(ContactDay.objects.get(client=anna, channel=Channel.PHONE).contacts, 1)

@@ -211,6 +211,16 @@ class RepeatTests(ImportTestCase):
         self.assertEqual(Contact.objects.count(), 5)
         self.assertEqual(ContactDay.objects.get(client=self.anna).contacts, 3)
 
+    def test_a_reference_tells_identical_rows_of_two_files_apart(self) -> None:
+        """Two workers' sheets with the same anonymous visit are two contacts."""
+        header = f"{HEADER},ref"
+        self.run_csv(header, f"{DAY},Sumy room,window,,,0,1,,sheet A row 2")
+        batch = self.run_csv(header, f"{DAY},Sumy room,window,,,0,1,,sheet B row 2")
+        self.assertEqual((batch.contacts_added, batch.contacts_already_imported), (1, 0))
+        again = self.run_csv(header, f"{DAY},Sumy room,window,,,0,1,,sheet B row 2")
+        self.assertEqual((again.contacts_added, again.contacts_already_imported), (0, 1))
+        self.assertEqual(Contact.objects.count(), 2)
+
     def test_a_real_run_with_one_bad_row_saves_nothing(self) -> None:
         batch = self.run_csv(*(FULL_HEADER, *FULL_ROWS), f"{DAY},Sumy room,,,,,,,,,,1,,x")
         self.assertEqual(batch.status, ImportBatch.Status.FAILED)

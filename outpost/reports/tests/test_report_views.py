@@ -304,6 +304,14 @@ class ReportExportTests(ReportViewTestCase):
         values = {line[0]: line[3] for line in lines[1:]}
         self.assertEqual(values["contacts"], "<10")
         self.assertEqual(values["overdoses"], "0")
+        self.assertEqual(
+            response["Content-Disposition"],
+            'attachment; filename="outpost-indicators-2026-Q1-outside.csv"',
+        )
+        verbs = AuditEvent.objects.filter(verb__startswith="report.").values_list(
+            "verb", flat=True
+        )
+        self.assertEqual(list(verbs), ["report.exported_outside"])
 
     def test_a_donor_code_typed_as_a_formula_stays_text_in_the_csv(self) -> None:
         from outpost.reports.models import IndicatorCode

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from outpost.core.lib.spreadsheets import text_safe
 from outpost.core.periods import Period
 from outpost.orgs.models import Organisation, Site
 from outpost.reports import definitions as d
@@ -57,7 +58,8 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             else:
                 writer = csv.writer(self.stdout, lineterminator="\n")
-                writer.writerows(table(report, outside=options["outside"]))
+                for row in table(report, outside=options["outside"]):
+                    writer.writerow(["" if value is None else text_safe(value) for value in row])
 
 
 def _date(text: str) -> datetime.date:
