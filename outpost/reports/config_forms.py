@@ -64,6 +64,10 @@ class ComponentForm(forms.Form):
             raise forms.ValidationError(
                 _("Choose item categories or a service, not both."), code="both"
             )
+        if data.get("minimum") is not None and not categories and service is None:
+            raise forms.ValidationError(
+                _("Tick the item categories this minimum counts."), code="no_categories"
+            )
         return data
 
     def component(self) -> Component | None:

@@ -9,6 +9,7 @@ belongs to, says exactly what it counts, and lists the splits it can take.
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from outpost.room.models import OverdoseIncident
@@ -174,7 +175,7 @@ MEASURES: tuple[Measure, ...] = (
         Measure(
             f"overdoses.{outcome.value}",
             "overdoses",
-            outcome.label,
+            format_lazy("{}: {}", _("Overdoses"), outcome.label),
             _("Overdose incidents with this outcome."),
             PLACE_AND_TIME,
             SUM,

@@ -145,6 +145,7 @@ class ReportForm(forms.Form):
         site_field = self.fields["site"]
         assert isinstance(site_field, forms.MultipleChoiceField)  # noqa: S101  # declared above
         site_field.choices = [(key, site.name) for key, site in self.sites.items()]
+        self.today = today
         self.default = last_complete_month(today)
         first = self.default.first
         self.initial = {
@@ -184,7 +185,10 @@ class ReportForm(forms.Form):
         cleaned = super().clean()
         if cleaned is None or self.errors:
             return cleaned
-        cleaned["dates"] = self._period(cleaned)
+        period = self._period(cleaned)
+        if period.first > self.today:
+            raise forms.ValidationError(_("This period has not started yet."))
+        cleaned["dates"] = period
         return cleaned
 
     def _period(self, cleaned: Mapping[str, object]) -> Period:

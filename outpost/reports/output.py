@@ -103,16 +103,14 @@ def rows(report: Report, *, outside: bool) -> list[Row]:
     return lines
 
 
-def donor_codes(org_ids: Sequence[int]) -> dict[str, list[str]]:
-    """Indicator id → the donor codes the organisations attached to it."""
+def donor_codes(org_ids: Sequence[int], *, wording: bool = False) -> dict[str, list[str]]:
+    """Indicator id → the donor codes attached to it, with the donor's wording if asked."""
     codes: defaultdict[str, list[str]] = defaultdict(list)
-    for indicator, code in (
-        IndicatorCode.objects.filter(org_id__in=org_ids)
-        .order_by("indicator", "code")
-        .values_list("indicator", "code")
-    ):
-        if code not in codes[indicator]:
-            codes[indicator].append(code)
+    rows = IndicatorCode.objects.filter(org_id__in=org_ids).order_by("indicator", "code")
+    for indicator, code, label in rows.values_list("indicator", "code", "label"):
+        text = f"{code}: {label}" if wording and label else code
+        if text not in codes[indicator]:
+            codes[indicator].append(text)
     return dict(codes)
 
 
@@ -195,7 +193,7 @@ def as_json(report: Report, *, outside: bool) -> dict[str, object]:
 
 def table(report: Report, *, outside: bool) -> list[list[Shown]]:
     """A header and one row per figure and cell, for CSV and XLSX."""
-    codes = donor_codes(report.scope.org_ids)
+    codes = donor_codes(report.scope.org_ids, wording=True)
     labels = value_labels(report)
     header: list[Shown] = [
         _("Indicator"),

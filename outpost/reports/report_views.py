@@ -26,7 +26,7 @@ from outpost.reports.charts import Chart, Number, Series
 from outpost.reports.exports import CSV_TYPE, XLSX_TYPE, csv_file, xlsx_file
 from outpost.reports.forms import ReportChoice, ReportForm
 from outpost.reports.indicators import TOTAL, Figure, Key, Report, compute_report, scope_of
-from outpost.reports.output import donor_codes, figure_text, key_text, shown, value_labels
+from outpost.reports.output import donor_codes, figure_text, key_text, value_labels
 
 # Unprocessable Content: the filters came back with errors.
 INVALID = 422
@@ -140,14 +140,14 @@ def _report_context(request: AuthedRequest, choice: ReportChoice) -> dict[str, o
         "groups": _groups(computed, headings, outside=choice.outside),
         "columns": columns,
         "long": len(columns) > MOST_COLUMNS,
-        "chart": _chart(computed, outside=choice.outside),
+        "chart": None if choice.outside else _chart(computed),
         "query": choice.query(),
     }
 
 
 def _groups(report: Report, headings: Sequence[str], *, outside: bool) -> list[Group]:
     """The figures by SPEC indicator; ``headings`` name the report's cells."""
-    codes = donor_codes(report.scope.org_ids)
+    codes = donor_codes(report.scope.org_ids, wording=True)
     groups: list[Group] = []
     for figure in report.figures:
         indicator = figure.measure.indicator
@@ -177,15 +177,20 @@ def _line(report: Report, figure: Figure, headings: Sequence[str], *, outside: b
     )
 
 
-def _chart(report: Report, *, outside: bool) -> Chart:
-    """Clients reached and contacts by the first split asked, or by month."""
+def _chart(report: Report) -> Chart:
+    """Clients reached and contacts by the first split asked, or by month.
+
+    Inside the organisation only: totals by one split, beside a table split
+    further, would give back cells hidden as <10.
+    """
     dim = report.by[0] if report.by else d.MONTH
     by_dim = report if report.by == (dim,) else compute_report(report.scope, report.period, (dim,))
     labels = value_labels(by_dim)
     figures = {figure.measure.id: figure for figure in by_dim.figures}
     series = [
         Series(
-            figures[measure_id].measure.name, _plotted(figures[measure_id], by_dim.keys, outside)
+            figures[measure_id].measure.name,
+            [_plotted(figures[measure_id], key) for key in by_dim.keys],
         )
         for measure_id in ("clients_reached", "contacts")
     ]
@@ -198,10 +203,9 @@ def _chart(report: Report, *, outside: bool) -> Chart:
     )
 
 
-def _plotted(figure: Figure, keys: Sequence[Key], outside: bool) -> list[Number]:
-    # "<10" cannot be drawn: the bar is left out, as in the table it is hidden.
-    values = [shown(figure, key, outside=outside) for key in keys]
-    return [value if isinstance(value, int | float) else None for value in values]
+def _plotted(figure: Figure, key: Key) -> Number:
+    value = figure.total if key == TOTAL else figure.cells.get(key)
+    return value if isinstance(value, int | float) else None
 
 
 def _title(request: AuthedRequest, choice: ReportChoice) -> str:
@@ -215,9 +219,12 @@ def _about(request: AuthedRequest, choice: ReportChoice) -> list[tuple[str, str]
     """What the report covers, as (label, value) lines for the page and the XLSX."""
     period = choice.period
     splits = [str(d.DIMENSION_NAMES[dim]) for dim in choice.by]
+    dates = f"{choice.name} ({period.first.isoformat()} – {period.last.isoformat()})"
+    if period.last >= request.membership.local_today():
+        dates = _("%(dates)s, not over: figures to date") % {"dates": dates}
     return [
         (_("Organisation"), request.membership.org.name),
-        (_("Period"), f"{choice.name} ({period.first.isoformat()} – {period.last.isoformat()})"),
+        (_("Period"), dates),
         (_("Sites"), ", ".join(choice.site_names) or _("All sites of the organisation")),
         (_("Split by"), ", ".join(splits) or _("Nothing: totals only")),
         (

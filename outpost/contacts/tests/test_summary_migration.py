@@ -53,9 +53,14 @@ class BuildSummariesMigrationTests(TransactionTestCase):
         executor.migrate(BEFORE)
         self.assertEqual(ContactDay.objects.count(), 0)
         # Recorded at 0003: the write sums it at once.
-        phone = Handout(services=[counselling])
-        args = {"site": site, "worker": worker, "client": anna, "occurred_at": moment}
-        record_contact(channel=Channel.PHONE, handout=phone, **args)
+        record_contact(
+            site=site,
+            worker=worker,
+            channel=Channel.PHONE,
+            client=anna,
+            handout=Handout(services=[counselling]),
+            occurred_at=moment,
+        )
         self.assertEqual(ContactDay.objects.count(), 1)
 
         executor = MigrationExecutor(connection)

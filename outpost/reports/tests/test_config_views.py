@@ -201,6 +201,7 @@ class PackageTests(ConfigViewTestCase):
             "another organisation's service": ("P", [([], "", foreign.pk)]),
             "an unknown service": ("P", [([], "", 999999)]),
             "both at once": ("P", [(["syringe"], 1, self.counselling.pk)]),
+            "a minimum without categories": ("P", [(["syringe"], 1, ""), ([], 5, "")]),
             "the same categories twice": ("P", [(["syringe", "needle"], 1, "")] * 2),
             "the same service twice": ("P", [([], "", self.counselling.pk)] * 2),
             "no name": ("", [(["syringe"], 1, "")]),
