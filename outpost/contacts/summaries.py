@@ -120,7 +120,7 @@ def _contacts_sql(only: _Filter, *, anonymous: bool) -> tuple[str, list[int | st
     columns = ["org_id", *_KEY, "month", *_SUMS]
     sql = f"""
         INSERT INTO {_table(ContactDay)} ({", ".join(columns)})
-        SELECT c.org_id, c.site_id, c.channel, c.client_id, c.date, {_month("c.date")},
+        SELECT c.org_id, c.site_id, c.channel, c.client_id, c.date, {month_sql("c.date")},
                COUNT(*), SUM(c.syringes_returned), {totals}
         FROM contacts_contact c
         LEFT JOIN (
@@ -146,7 +146,7 @@ def _services_sql(only: _Filter, *, anonymous: bool) -> tuple[str, list[int | st
     sql = f"""
         INSERT INTO {_table(ServiceDay)} ({", ".join(columns)})
         SELECT c.org_id, c.site_id, c.channel, c.client_id, c.date, s.service_type_id,
-               {_month("c.date")}, COUNT(*)
+               {month_sql("c.date")}, COUNT(*)
         FROM contacts_contactservice s
         JOIN contacts_contact c ON c.id = s.contact_id
         WHERE {only.sql} AND {_client_is(anonymous)}
@@ -170,7 +170,8 @@ def _adding(columns: Sequence[str], model: type[ContactDay] | type[ServiceDay]) 
     return ", ".join(f"{column} = {table}.{column} + excluded.{column}" for column in columns)
 
 
-def _month(column: str) -> str:
+def month_sql(column: str) -> str:
+    """The first day of the month of a date column, as SQL."""
     if connection.vendor == "postgresql":
         return f"CAST(date_trunc('month', {column}) AS date)"
     return f"date({column}, 'start of month')"

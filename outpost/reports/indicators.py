@@ -1,20 +1,18 @@
 """Compute every measure of ``reports.definitions`` for a scope, period and splits.
 
 Contacts, units and clients come from the day summaries
-(``contacts.ContactDay`` and ``ServiceDay``), never from the raw contacts;
-tests, referrals and overdoses from their own tables. A fixed number of
-queries whatever the period or the splits: the rows are fetched grouped by
-client and by the place-and-time splits asked for, and the client splits
-(sex, age band, group) are applied here, because the age band depends on
-each client's first contact in the period (SPEC §3.3).
+(``contacts.ContactDay`` and ``ServiceDay``), never from the raw contacts,
+and are counted in the database (``reports.cells``); tests, referrals and
+overdoses, far fewer, are counted here from their own tables. A fixed
+number of queries whatever the period or the splits.
 
-Each cell is counted on its own (SPEC §3.3): a distinct count is a set of
-clients per cell, and the total is its own set, never a sum of cells.
+Each cell is counted on its own (SPEC §3.3): a distinct count is counted
+per cell, and the total is its own distinct count, never a sum of cells.
 """
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +20,9 @@ from django.db.models import Min, Q, QuerySet, Sum
 
 from outpost.clients.models import ClientGroup
 from outpost.clients.uic import age_on
-from outpost.contacts.models import ContactDay, ServiceDay
-from outpost.contacts.summaries import UNIT_COLUMNS
+from outpost.contacts.models import ContactDay
 from outpost.core.periods import Period
+from outpost.reports import cells
 from outpost.reports import definitions as d
 from outpost.reports.models import PopulationEstimate
 from outpost.reports.package import Rule, package_rules
@@ -86,8 +84,8 @@ def compute_report(scope: Scope, period: Period, by: Sequence[str] = ()) -> Repo
         raise ValueError(f"unknown splits: {unknown}")
     splits = _Splits(tuple(by), period)
     tally = _Tally(splits)
-    tally.add_contacts(scope, period)
-    tally.add_services(scope, period, package_rules(scope.org_ids))
+    tally.add_contacts(scope, period, package_rules(scope.org_ids))
+    tally.learn_people(scope, period)
     tally.add_tests(scope, period)
     tally.add_referrals(scope, period)
     tally.add_overdoses(scope, period)
@@ -184,142 +182,73 @@ class _Cell:
     def __init__(self) -> None:
         self.sums: Counter[str] = Counter()
         self.sets: defaultdict[str, set[int]] = defaultdict(set)
-        self.units: defaultdict[int, Counter[str]] = defaultdict(Counter)
-        self.services: defaultdict[int, set[int]] = defaultdict(set)
 
 
 class _Tally:
     def __init__(self, splits: _Splits) -> None:
         self.splits = splits
         self.cells: defaultdict[Key, _Cell] = defaultdict(_Cell)
+        self.contacts: cells.Cells = {}
+        self.continuity: cells.Cells = {}
         self.clients: dict[int, _Client] = {}
-        self.rules: dict[int, Rule] = {}
-        # (client, place) pairs seen in the period, for continuity.
-        self.present: set[tuple[int, tuple[tuple[str, str], ...]]] = set()
-        self.continuity: defaultdict[Key, dict[str, set[int]]] = defaultdict(
-            lambda: {"cohort": set(), "kept": set()}
-        )
 
     @property
     def keys(self) -> set[Key]:
-        return {key for key in self.cells if key != TOTAL} | {
-            key for key in self.continuity if key != TOTAL
-        }
+        found = {*self.cells, *self.contacts, *self.continuity}
+        return {key for key in found if key != TOTAL}
 
-    # Contacts and units -------------------------------------------------
-
-    def add_contacts(self, scope: Scope, period: Period) -> None:
-        rows = list(
-            scope.filter(ContactDay.objects.filter(date__range=(period.first, period.last)))
-            .values(
-                "client_id",
-                "org_id",
-                "client__sex",
-                "client__birth_date",
-                "client__first_contact_date",
-                *self.splits.fields,
-            )
-            .annotate(
-                first=Min("date"),
-                n=Sum("contacts"),
-                returned=Sum("syringes_returned"),
-                **{column: Sum(column) for column in UNIT_COLUMNS.values()},
-            )
-            .order_by()
+    def add_contacts(self, scope: Scope, period: Period, rules: dict[int, Rule]) -> None:
+        self.contacts = cells.contact_cells(
+            scope.org_ids, scope.site_ids, period, self.splits.by, rules
         )
-        self._learn_clients(rows)
-        if d.GROUP in self.splits.by:
-            self._learn_groups(scope, period)
-        for row in rows:
-            self._count_contacts(row, period)
 
-    def _learn_clients(self, rows: Iterable[dict[str, Any]]) -> None:
-        first_seen = self.splits.first_seen
-        for row in rows:
-            client_id = row["client_id"]
-            if client_id is None:
-                continue
-            self.clients[client_id] = _Client(
-                row["client__sex"],
-                row["client__birth_date"],
-                row["client__first_contact_date"],
-                row["org_id"],
-            )
-            bucket = (client_id, self.splits.bucket(self.splits.place(row)))
-            if bucket not in first_seen or row["first"] < first_seen[bucket]:
-                first_seen[bucket] = row["first"]
+    def add_continuity(self, scope: Scope, period: Period) -> None:
+        """Not split by month: each month would need its own 90 days before it."""
+        by = () if d.MONTH in self.splits.by else self.splits.by
+        self.continuity = cells.continuity_cells(
+            scope.org_ids, scope.site_ids, period, by, COHORT_DAYS
+        )
 
-    def _learn_groups(self, scope: Scope, period: Period) -> None:
-        """The groups of every client a figure may count, in one query.
+    def learn_people(self, scope: Scope, period: Period) -> None:
+        """First contacts and groups of the clients tested or referred in the period.
 
-        Tests and referrals can name a client with no contact lately.
+        Split by age, a test or referral counts at the age on the client's
+        first contact in the period; a client may be tested with no contact
+        lately, so groups are read for them too.
         """
-        cohort_first = period.first - datetime.timedelta(days=COHORT_DAYS)
-        seen = scope.filter(
-            ContactDay.objects.filter(date__range=(cohort_first, period.last))
-        ).values("client_id")
         tested = scope.filter(
             Test.objects.filter(tested_on__range=(period.first, period.last))
         ).values("client_id")
         referred = scope.filter(
             Referral.objects.filter(issued_on__range=(period.first, period.last))
         ).values("client_id")
-        groups: defaultdict[int, list[str]] = defaultdict(list)
-        rows = ClientGroup.objects.filter(
-            Q(client_id__in=seen) | Q(client_id__in=tested) | Q(client_id__in=referred)
-        ).order_by("group")
-        for client_id, group in rows.values_list("client_id", "group"):
-            groups[client_id].append(group)
-        self.splits.groups = dict(groups)
-
-    def _count_contacts(self, row: dict[str, Any], period: Period) -> None:
-        client_id = row["client_id"]
-        place = self.splits.place(row)
-        client = self.clients.get(client_id) if client_id is not None else None
-        age_day = self._age_day(client_id, place)
-        if client_id is not None:
-            self.present.add((client_id, _without_month(place)))
-        units = {code: row[column] or 0 for code, column in UNIT_COLUMNS.items()}
-        for key in self.splits.keys(place, client_id, client, age_day):
-            cell = self.cells[key]
-            cell.sums["contacts"] += row["n"]
-            cell.sums["syringes_returned"] += row["returned"]
-            cell.sums["syringes"] += units["syringe"]
-            cell.sums["needles"] += units["needle"]
-            cell.sums["naloxone"] += units["naloxone"]
-            cell.sums["condoms"] += units["condom"]
-            if client_id is None or client is None:
-                continue
-            cell.sets["clients_reached"].add(client_id)
-            if _is_new(client, period, None if key == TOTAL else place.get(d.MONTH)):
-                cell.sets["clients_new"].add(client_id)
-            if units["naloxone"]:
-                cell.sets["naloxone.recipients"].add(client_id)
-            cell.units[client_id].update(units)
+        named = Q(client_id__in=tested) | Q(client_id__in=referred)
+        if d.AGE_BAND in self.splits.by or d.AGE_BAND_FINE in self.splits.by:
+            bucket = ["month"] if d.MONTH in self.splits.by else []
+            rows = (
+                scope.filter(ContactDay.objects.filter(date__range=(period.first, period.last)))
+                .filter(named)
+                .values("client_id", *bucket)
+                .annotate(first=Min("date"))
+                .order_by()
+            )
+            for row in rows:
+                month = _month_key(row["month"]) if bucket else ""
+                self.splits.first_seen[(row["client_id"], month)] = row["first"]
+        if d.GROUP in self.splits.by:
+            groups: defaultdict[int, list[str]] = defaultdict(list)
+            for client_id, group in (
+                ClientGroup.objects.filter(named)
+                .order_by("group")
+                .values_list("client_id", "group")
+            ):
+                groups[client_id].append(group)
+            self.splits.groups = dict(groups)
 
     def _age_day(self, client_id: int | None, place: dict[str, str]) -> datetime.date | None:
         if client_id is None:
             return None
         return self.splits.first_seen.get((client_id, self.splits.bucket(place)))
-
-    # The defined package -------------------------------------------------
-
-    def add_services(self, scope: Scope, period: Period, rules: dict[int, Rule]) -> None:
-        self.rules = rules
-        wanted = set().union(*(rule.services for rule in rules.values())) if rules else set()
-        rows = (
-            scope.filter(ServiceDay.objects.filter(date__range=(period.first, period.last)))
-            .filter(client__isnull=False, service_type_id__in=wanted)
-            .values("client_id", "service_type_id", *self.splits.fields)
-            .distinct()
-            .order_by()
-        )
-        for row in rows:
-            client_id = row["client_id"]
-            place = self.splits.place(row)
-            client = self.clients.get(client_id)
-            for key in self.splits.keys(place, client_id, client, self._age_day(client_id, place)):
-                self.cells[key].services[client_id].add(row["service_type_id"])
 
     # Tests, referrals, overdoses ------------------------------------------
 
@@ -388,50 +317,6 @@ class _Tally:
                 cell.sums[f"overdoses.{row['outcome']}"] += 1
                 cell.sums["overdoses.naloxone_doses"] += row["naloxone_doses"]
 
-    # Continuity -------------------------------------------------------------
-
-    def add_continuity(self, scope: Scope, period: Period) -> None:
-        """The cohort of the 90 days before the period; age on the period's first day.
-
-        Clients lost have no contact in the period, so their age is taken on
-        its first day, for the kept ones too, to keep both in one band.
-        """
-        first = period.first - datetime.timedelta(days=COHORT_DAYS)
-        fields = [ROW_FIELDS[dim] for dim in self.splits.row_dims if dim != d.MONTH]
-        rows = (
-            scope.filter(
-                ContactDay.objects.filter(
-                    date__range=(first, period.first - datetime.timedelta(days=1))
-                )
-            )
-            .filter(client__isnull=False)
-            .values(
-                "client_id",
-                "org_id",
-                "client__sex",
-                "client__birth_date",
-                "client__first_contact_date",
-                *fields,
-            )
-            .distinct()
-            .order_by()
-        )
-        split = d.MONTH not in self.splits.by
-        reached = self.cells[TOTAL].sets["clients_reached"]
-        for row in rows:
-            client_id = row["client_id"]
-            place = self.splits.place({**row, "month": period.first})
-            place.pop(d.MONTH, None)
-            client = self.clients.get(client_id) or _client_of(row)
-            kept_here = (client_id, _without_month(place)) in self.present
-            keys = self.splits.keys(place, client_id, client, period.first) if split else [TOTAL]
-            for key in keys:
-                # The total keeps a client reached anywhere in the scope.
-                kept = client_id in reached if key == TOTAL else kept_here
-                self.continuity[key]["cohort"].add(client_id)
-                if kept:
-                    self.continuity[key]["kept"].add(client_id)
-
     # Figures ----------------------------------------------------------------
 
     def figures(self, per_pwid: tuple[int, int]) -> list[Figure]:
@@ -458,30 +343,22 @@ class _Tally:
         self, measure: d.Measure, key: Key, per_pwid: tuple[int, int]
     ) -> tuple[Value, tuple[int, int] | None]:
         cell = self.cells.get(key) or _Cell()
+        counted = self.contacts.get(key, Counter())
         if measure.id == "syringes_per_pwid":
             return _ratio(*per_pwid), per_pwid
         if measure.id == "syringes_returned.rate":
-            basis = (cell.sums["syringes_returned"], cell.sums["syringes"])
+            basis = (counted["syringes_returned"], counted["syringes"])
             return _ratio(*basis), basis
         if measure.indicator == "continuity":
-            sets = self.continuity.get(key) or {"cohort": set(), "kept": set()}
-            cohort, kept = len(sets["cohort"]), len(sets["kept"])
+            kept = self.continuity.get(key, Counter())
             if measure.id == "continuity":
-                return _ratio(kept, cohort), (kept, cohort)
-            return (cohort if measure.id == "continuity.cohort" else kept), None
-        if measure.id == "package_reached":
-            return self._package(cell), None
+                return _ratio(kept["kept"], kept["cohort"]), (kept["kept"], kept["cohort"])
+            return kept["cohort" if measure.id == "continuity.cohort" else "kept"], None
+        if measure.id in cells.CONTACT_MEASURES:
+            return counted[measure.id], None
         if measure.distinct:
             return len(cell.sets[measure.id]), None
         return cell.sums[measure.id], None
-
-    def _package(self, cell: _Cell) -> int:
-        reached = 0
-        for client_id, units in cell.units.items():
-            rule = self.rules.get(self.clients[client_id].org_id)
-            if rule is not None and rule.met(units, cell.services.get(client_id, set())):
-                reached += 1
-        return reached
 
 
 def syringes_per_pwid(scope: Scope, period: Period) -> tuple[int, int]:
@@ -511,22 +388,6 @@ def _ratio(numerator: int, denominator: int) -> float | None:
 
 def _month_key(value: datetime.date | str) -> str:
     return str(value)[:7]
-
-
-def _is_new(client: _Client, period: Period, month: str | None) -> bool:
-    """First contact ever in the period and, for a month's cell, in that month.
-
-    Split by month, each month is its own period: a client first seen in
-    February is not new again in March.
-    """
-    first = client.first_contact
-    if first is None or not period.first <= first <= period.last:
-        return False
-    return month is None or _month_key(first) == month
-
-
-def _without_month(place: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((dim, value) for dim, value in place.items() if dim != d.MONTH))
 
 
 def _client_of(row: dict[str, Any]) -> _Client:

@@ -47,9 +47,10 @@ MONTH_KEYS = [f"2025-{month:02d}" for month in range(4, 13)] + [
 URL = reverse("reports:dashboard")
 CHART_DATA = re.compile(r'<script id="([\w-]+)-data" type="application/json">(.*?)</script>', re.S)
 # Session, user, device, staff session, membership (twice), the sites;
-# three reports of ten queries each; six for the HIV cascade; the
-# locations and six for their forecast.
-DASHBOARD_QUERIES = 7 + 3 * 10 + 6 + 1 + 6
+# the reports by month and channel and by month (10 each) and for
+# continuity (9); six for the HIV cascade; the locations and six for their
+# forecast.
+DASHBOARD_QUERIES = 7 + 10 + 10 + 9 + 6 + 1 + 6
 
 
 def charts_of(response: "TestResponse") -> dict[str, dict[str, object]]:
