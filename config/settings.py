@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "outpost.outreach",
     "outpost.imports",
     "outpost.reports",
+    "outpost.datasets",
     "outpost.vault",
     "outpost.accounts",
     "outpost.audit",
