@@ -48,5 +48,11 @@ messages: venv
 	DEBUG=true $(BIN)/python manage.py makemessages --all --no-location --ignore=.venv --ignore=staticfiles
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv
 
+# Benchmarks (bench/, docs/performance.md) on the database the settings name:
+# `make bench SCALE=M`, with DATABASE_URL or SQLITE_PATH for a generated one.
+SCALE ?= S
+bench: venv
+	DEBUG=true $(BIN)/python -m bench --scale $(SCALE)
+
 clean:
 	rm -rf $(VENV) staticfiles
