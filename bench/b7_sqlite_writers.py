@@ -152,7 +152,7 @@ def _cases(
             else f"{operation}"
         )
         case = Case("B7", f"{WRITERS} writers and a reader at once: {who}")
-        measured = Measured(f"outpost ({connection.vendor})", OUTPOST, log.seconds[operation], 0)
+        measured = Measured("outpost", OUTPOST, log.seconds[operation], 0)
         case.measured.append(measured)
         if connection.vendor == "sqlite" and operation in postgres:
             theirs = postgres[operation]

@@ -177,6 +177,11 @@ def _write(
     (RESULTS / f"{stem}.txt").write_text("\n\n".join(texts.values()) + "\n")
 
 
+def _plain(name: str) -> str:
+    """A contender's name without the database it ran on."""
+    return name.replace(" (postgresql)", "").replace(" (sqlite)", "")
+
+
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
@@ -196,10 +201,10 @@ def _comparison(scale: str) -> str:
     by_key = {}
     for case in latest["sqlite"]["cases"]:
         for m in case["measured"]:
-            by_key[(case["bench"], case["name"], m["name"])] = m["median"]
+            by_key[(case["bench"], case["name"], _plain(m["name"]))] = m["median"]
     for case in latest["postgresql"]["cases"]:
         for m in case["measured"]:
-            other = by_key.get((case["bench"], case["name"], m["name"]))
+            other = by_key.get((case["bench"], case["name"], _plain(m["name"])))
             if other is None or not m["median"]:
                 continue
             label = f"{case['bench']} {case['name'][:30]} · {m['name']}"[:70]
