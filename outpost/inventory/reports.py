@@ -4,8 +4,8 @@ For each location and item over a period: the balance at the start of the
 first day, units received, transferred in and out, dispensed, used in kits
 and assembled as kits, adjustments by reason, the balance at the end of the
 last day, stock-out days and the units that expire within 60 days of the
-period's end; beside them the stock now, from the forecast. Each item that
-several locations hold gets a row of totals.
+period's end; beside them the stock now, by the forecast's rules. Each item
+that several locations hold gets a row of totals.
 
 The balances are never summed over the whole ledger: the closing balance is
 the balance now less the movements after the period, and the opening is the
@@ -13,9 +13,12 @@ closing less the movements in it. A stock-out day follows the rule of
 ``inventory.forecast``: the usable balance was zero at the start and at the
 end of the day, and nothing was dispensed.
 
-Whatever the size of the ledger, a report takes four queries (the movements
-by kind and reason, the movements by lot and day, the balances, the items)
-plus the forecast's own.
+Whatever the size of the ledger, a report takes three queries: the
+movements summed by lot, kind, reason and day (see ``_movements``), the
+balances and the items. The stock now is worked out from the same rows, by
+the rules of ``forecast.forecasts``, rather than by calling it: the
+forecast's orders and policies are not shown here, and its own reading of
+the last 90 days would read them twice.
 """
 
 import calendar
@@ -27,14 +30,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from django.db import models
-from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from outpost.catalogue.models import Item
 from outpost.core.periods import Period
-from outpost.inventory.forecast import EXPIRY_WARNING_DAYS, WINDOW_DAYS, forecasts
+from outpost.inventory.forecast import EXPIRY_WARNING_DAYS, WINDOW_DAYS
 from outpost.inventory.models import Location, StockBalance, StockMovement
 
 # The longest period a report covers.
@@ -48,7 +51,6 @@ LotKey = tuple[int, int, str]  # (location id, item id, lot)
 Cell = str | int | None
 
 ONE_DAY = datetime.timedelta(days=1)
-_BEFORE, _DURING, _AFTER = 0, 1, 2
 Kind = StockMovement.Kind
 Reason = StockMovement.Reason
 
@@ -231,33 +233,55 @@ def stockout_days(
 
     The rule of ``forecast._days_in_stock``, walked from one change to the
     next rather than day by day: between two days with a movement or a lot
-    expiring, every day looks the same.
+    expiring, every day looks the same. The usable balance is kept as a
+    running sum, so a day costs its own changes, not a pass over every lot.
     """
+    if _dispensed_every_day(dispensed, period=period):
+        return 0
+    changes: dict[datetime.date, list[tuple[int, int]]] = defaultdict(list)
+    expiring: dict[datetime.date, list[int]] = defaultdict(list)
+    for index, lot in enumerate(lots):
+        for day, units in lot.changes.items():
+            changes[day].append((index, units))
+        # A lot usable on the first day that expires within the period.
+        if lot.expires_on is not None and period.first <= lot.expires_on < period.last:
+            expiring[lot.expires_on + ONE_DAY].append(index)
+    marks = sorted(
+        day
+        for day in {period.first, *changes, *expiring, *dispensed}
+        if period.first <= day <= period.last
+    )
     held = [lot.opening for lot in lots]
-    marks = {period.first}
-    for lot in lots:
-        marks.update(lot.changes)
-        if lot.expires_on is not None and period.first < lot.expires_on + ONE_DAY <= period.last:
-            marks.add(lot.expires_on + ONE_DAY)
-    marks.update(dispensed)
-    ordered = sorted(day for day in marks if period.first <= day <= period.last)
+    usable = [lot.usable_on(period.first) for lot in lots]
+    balance = sum(units for units, ok in zip(held, usable, strict=True) if ok)
     out = 0
-    for index, day in enumerate(ordered):
-        following = ordered[index + 1] if index + 1 < len(ordered) else period.last + ONE_DAY
-        usable = [i for i, lot in enumerate(lots) if lot.usable_on(day)]
-        at_start = sum(held[i] for i in usable)
-        for i, lot in enumerate(lots):
-            held[i] += lot.changes.get(day, 0)
-        at_end = sum(held[i] for i in usable)
-        if not (at_start > 0 or at_end > 0 or dispensed.get(day, 0) > 0):
+    for position, day in enumerate(marks):
+        for index in expiring.get(day, ()):
+            usable[index] = False
+            balance -= held[index]
+        at_start = balance
+        for index, units in changes.get(day, ()):
+            held[index] += units
+            if usable[index]:
+                balance += units
+        if not (at_start > 0 or balance > 0 or dispensed.get(day, 0) > 0):
             out += 1
-        quiet = (following - day).days - 1
-        if quiet > 0:
-            next_day = day + ONE_DAY
-            balance = sum(held[i] for i, lot in enumerate(lots) if lot.usable_on(next_day))
-            if not balance > 0:
-                out += quiet
+        # Until the next mark no lot expires and nothing moves: each of
+        # those days starts and ends with this evening's balance.
+        following = marks[position + 1] if position + 1 < len(marks) else period.last + ONE_DAY
+        if not balance > 0:
+            out += (following - day).days - 1
     return out
+
+
+def _dispensed_every_day(dispensed: Mapping[datetime.date, int], *, period: Period) -> bool:
+    """A day with units dispensed is in stock, whatever the balance."""
+    if len(dispensed) < period.days:
+        return False
+    days = sum(
+        1 for day, units in dispensed.items() if units > 0 and period.first <= day <= period.last
+    )
+    return days == period.days
 
 
 def stock_report(
@@ -270,17 +294,10 @@ def stock_report(
     """The report for ``locations`` (all of one organisation) over ``period``."""
     by_id = {location.pk: location for location in locations}
     items_filter = Q() if category_id is None else Q(item__category_id=category_id)
-    summary = _summary(by_id, period=period, items=items_filter)
-    daily = _daily(by_id, period=period, items=items_filter)
-    balances = list(
-        StockBalance.objects.filter(items_filter, location_id__in=by_id).values_list(
-            "location_id", "item_id", "lot", "expires_on", "quantity"
-        )
-    )
+    moves = _movements(by_id, period=period, today=today, items=items_filter)
+    lots = _lots(by_id, period=period, moves=moves, items=items_filter)
     rows: dict[Pair, Row] = {}
-    carried: set[Pair] = set()
-    after_net: dict[Pair, int] = defaultdict(int)
-    item_ids = {pair[1] for pair in summary} | {balance[1] for balance in balances}
+    item_ids = {flow[1] for flow in moves.flows} | {pair[1] for pair in lots.now}
     items = Item.objects.select_related("category").in_bulk(item_ids)
 
     def row_of(pair: Pair) -> Row:
@@ -288,107 +305,158 @@ def stock_report(
             rows[pair] = Row(item=items[pair[1]], location=by_id[pair[0]])
         return rows[pair]
 
-    for (location_id, item_id, kind, reason, when), units in summary.items():
-        pair = (location_id, item_id)
-        if when == _BEFORE:
-            carried.add(pair)
-        elif when == _AFTER:
-            after_net[pair] += units
-        else:
-            _add_flow(row_of(pair), kind=kind, reason=reason, units=units)
-    lots: dict[Pair, list[LotHistory]] = defaultdict(list)
-    current: dict[Pair, int] = defaultdict(int)
-    for location_id, item_id, lot, expires_on, quantity in balances:
-        pair = (location_id, item_id)
-        key = (location_id, item_id, lot)
-        current[pair] += quantity
-        changes = daily.changes.get(key, {})
-        closing = quantity - daily.after.get(key, 0)
-        lots[pair].append(LotHistory(expires_on, closing - sum(changes.values()), changes))
-        if expires_on is not None and period.last <= expires_on <= expiry_horizon(period):
-            row_of(pair).expiring += max(closing, 0)
-    for pair in set(current) | set(rows):
+    for (location_id, item_id, kind, reason), units in moves.flows.items():
+        _add_flow(row_of((location_id, item_id)), kind=kind, reason=reason, units=units)
+    for pair in lots.now.keys() | rows.keys():
         row = row_of(pair)
-        row.closing = current[pair] - after_net[pair]
+        row.closing = lots.now.get(pair, 0) - moves.after.get(pair, 0)
         row.opening = row.closing - _net(row)
-        if not (row.moved or row.opening or row.closing or pair in carried):
+        if not (row.moved or row.opening or row.closing or pair in moves.carried):
             del rows[pair]
             continue
-        row.stockout_days = stockout_days(lots[pair], daily.dispensed.get(pair, {}), period=period)
-    _add_stock_now(rows, locations=locations, today=today)
+        row.expiring = lots.expiring.get(pair, 0)
+        row.stockout_days = stockout_days(
+            lots.in_period.get(pair, []), moves.period.dispensed.get(pair, {}), period=period
+        )
+        _add_stock_now(
+            row,
+            lots.at_end_of_today.get(pair, []),
+            lots.in_window.get(pair, []),
+            moves.window.dispensed.get(pair, {}),
+            today=today,
+        )
     return StockReport(period=period, today=today, rows=_ordered_with_totals(rows))
 
 
-def _summary(
-    locations: Mapping[int, Location], *, period: Period, items: Q
-) -> dict[tuple[int, int, str, str, int], int]:
-    """Units by location, item, kind, reason and before/during/after the period."""
-    when = Case(
-        When(occurred_on__lt=period.first, then=Value(_BEFORE)),
-        When(occurred_on__gt=period.last, then=Value(_AFTER)),
-        default=Value(_DURING),
-        output_field=IntegerField(),
+@dataclass
+class _Days:
+    """Each lot's net change per day, and units dispensed per location, item and day."""
+
+    changes: dict[LotKey, dict[datetime.date, int]] = field(
+        default_factory=lambda: defaultdict(dict)
     )
-    since = period.first - datetime.timedelta(days=CARRIED_BEFORE_DAYS)
-    rows = (
-        StockMovement.objects.filter(items, location_id__in=locations, occurred_on__gte=since)
-        .annotate(when=when)
-        .values("location_id", "item_id", "kind", "reason", "when")
-        .annotate(units=Sum("quantity"))
-        .order_by()
+    dispensed: dict[Pair, dict[datetime.date, int]] = field(
+        default_factory=lambda: defaultdict(dict)
     )
-    return {
-        (row["location_id"], row["item_id"], row["kind"], row["reason"], row["when"]): row["units"]
-        for row in rows
-    }
+
+    def add(self, key: LotKey, day: datetime.date, kind: str, units: int) -> None:
+        changes = self.changes[key]
+        changes[day] = changes.get(day, 0) + units
+        if kind == Kind.DISPENSE:
+            dispensed = self.dispensed[key[:2]]
+            dispensed[day] = dispensed.get(day, 0) - units
 
 
-@dataclass(frozen=True)
-class _Daily:
-    # Each lot's net change per day of the period.
-    changes: dict[LotKey, dict[datetime.date, int]]
-    # Each lot's net change after the period.
-    after: dict[LotKey, int]
-    # Units dispensed per item, location and day of the period.
-    dispensed: dict[Pair, dict[datetime.date, int]]
+@dataclass
+class _Movements:
+    """The movements a report reads, summed as ``stock_report`` uses them."""
+
+    # Units by location, item, kind and reason within the period.
+    flows: dict[tuple[int, int, str, str], int] = field(default_factory=lambda: defaultdict(int))
+    # Locations and items with movements in the days before the period.
+    carried: set[Pair] = field(default_factory=set)
+    # The net change after the period, by location and item, and by lot.
+    after: dict[Pair, int] = field(default_factory=lambda: defaultdict(int))
+    lot_after: dict[LotKey, int] = field(default_factory=lambda: defaultdict(int))
+    # Each lot's net change after today (dated ahead), for the stock now.
+    lot_after_today: dict[LotKey, int] = field(default_factory=lambda: defaultdict(int))
+    # Daily changes within the period, and from the forecast's window on.
+    period: _Days = field(default_factory=_Days)
+    window: _Days = field(default_factory=_Days)
 
 
-def _daily(locations: Mapping[int, Location], *, period: Period, items: Q) -> _Daily:
-    """Movements from the period's start on, by lot and day; after it, by lot."""
-    after = period.last + ONE_DAY
+def _movements(
+    locations: Mapping[int, Location], *, period: Period, today: datetime.date, items: Q
+) -> _Movements:
+    """Every movement the report needs, from one query over the ledger.
+
+    The movements are summed by lot, kind, reason and day. Days are kept
+    apart only where a daily figure is needed: in the period, for its
+    stock-out days, and in the forecast's window, for today's consumption.
+    The days before and after those collapse into one day each, so the
+    rows grow with the days asked about, not with the ledger.
+    """
+    window_start = today - datetime.timedelta(days=WINDOW_DAYS - 1)
+    carried_since = period.first - datetime.timedelta(days=CARRIED_BEFORE_DAYS)
+    since = min(carried_since, window_start)
     day = Case(
-        When(occurred_on__gt=period.last, then=Value(after)),
+        When(occurred_on__lt=min(period.first, window_start), then=Value(since)),
+        When(
+            occurred_on__gt=period.last,
+            occurred_on__lt=window_start,
+            then=Value(period.last + ONE_DAY),
+        ),
         default=F("occurred_on"),
         output_field=models.DateField(),
     )
     rows = (
-        StockMovement.objects.filter(
-            items, location_id__in=locations, occurred_on__gte=period.first
-        )
+        StockMovement.objects.filter(items, location_id__in=locations, occurred_on__gte=since)
         .annotate(day=day)
-        .values("location_id", "item_id", "lot", "day")
-        .annotate(
-            net=Sum("quantity"),
-            dispensed=Sum(
-                Case(
-                    When(kind=Kind.DISPENSE, then=-F("quantity")),
-                    default=0,
-                    output_field=IntegerField(),
-                )
-            ),
-        )
+        .values_list("location_id", "item_id", "lot", "kind", "reason", "day")
+        .annotate(units=Sum("quantity"))
         .order_by()
     )
-    result = _Daily(changes=defaultdict(dict), after=defaultdict(int), dispensed=defaultdict(dict))
-    for row in rows:
-        key = (row["location_id"], row["item_id"], row["lot"])
-        if row["day"] >= after:
-            result.after[key] += row["net"]
-            continue
-        result.changes[key][row["day"]] = row["net"]
-        if row["dispensed"]:
-            by_day = result.dispensed[key[:2]]
-            by_day[row["day"]] = by_day.get(row["day"], 0) + row["dispensed"]
+    result = _Movements()
+    for location_id, item_id, lot, kind, reason, on, units in rows:
+        key = (location_id, item_id, lot)
+        if on < period.first:
+            if on >= carried_since:
+                result.carried.add((location_id, item_id))
+        elif on <= period.last:
+            result.flows[(location_id, item_id, kind, reason)] += units
+            result.period.add(key, on, kind, units)
+        else:
+            result.after[(location_id, item_id)] += units
+            result.lot_after[key] += units
+        if on >= window_start:
+            result.window.add(key, on, kind, units)
+        if on > today:
+            result.lot_after_today[key] += units
+    return result
+
+
+@dataclass
+class _Lots:
+    """The lots of each location and item, from their balances now."""
+
+    # Units now, and units of lots expiring soon after the period's end.
+    now: dict[Pair, int] = field(default_factory=lambda: defaultdict(int))
+    expiring: dict[Pair, int] = field(default_factory=lambda: defaultdict(int))
+    # Each lot over the period and over the forecast's window.
+    in_period: dict[Pair, list[LotHistory]] = field(default_factory=lambda: defaultdict(list))
+    in_window: dict[Pair, list[LotHistory]] = field(default_factory=lambda: defaultdict(list))
+    # Each lot's expiry and units at the end of today.
+    at_end_of_today: dict[Pair, list[tuple[datetime.date | None, int]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+
+def _lots(
+    locations: Mapping[int, Location], *, period: Period, moves: _Movements, items: Q
+) -> _Lots:
+    """Each lot's balance now, walked back to the period and to the forecast's window."""
+    balances = StockBalance.objects.filter(items, location_id__in=locations).values_list(
+        "location_id", "item_id", "lot", "expires_on", "quantity"
+    )
+    horizon = expiry_horizon(period)
+    result = _Lots()
+    for location_id, item_id, lot, expires_on, quantity in balances:
+        pair = (location_id, item_id)
+        key = (location_id, item_id, lot)
+        result.now[pair] += quantity
+        closing = quantity - moves.lot_after.get(key, 0)
+        changes = moves.period.changes.get(key, {})
+        result.in_period[pair].append(
+            LotHistory(expires_on, closing - sum(changes.values()), changes)
+        )
+        if expires_on is not None and period.last <= expires_on <= horizon:
+            result.expiring[pair] += max(closing, 0)
+        recent = moves.window.changes.get(key, {})
+        result.in_window[pair].append(
+            LotHistory(expires_on, quantity - sum(recent.values()), recent)
+        )
+        later = moves.lot_after_today.get(key, 0)
+        result.at_end_of_today[pair].append((expires_on, quantity - later))
     return result
 
 
@@ -424,16 +492,32 @@ def _net(row: Row) -> int:
 
 
 def _add_stock_now(
-    rows: Mapping[Pair, Row], *, locations: Sequence[Location], today: datetime.date
+    row: Row,
+    held: Sequence[tuple[datetime.date | None, int]],
+    lots: Sequence[LotHistory],
+    dispensed: Mapping[datetime.date, int],
+    *,
+    today: datetime.date,
 ) -> None:
-    for forecast in forecasts(locations, today=today):
-        row = rows.get((forecast.location.pk, forecast.item.pk))
-        if row is None:
+    """Today's stock and consumption by the rules of ``forecast.forecasts``.
+
+    ``held`` is each lot's expiry and units at the end of today; ``lots``
+    start the evening before the forecast's window and hold its changes,
+    ``dispensed`` its units dispensed per day.
+    """
+    soon = today + datetime.timedelta(days=EXPIRY_WARNING_DAYS)
+    for expires_on, units in held:
+        if expires_on is not None and expires_on < today:
+            row.expired += units
             continue
-        row.on_hand = forecast.on_hand
-        row.expired = forecast.expired
-        row.expiring_soon = forecast.expiring_soon
-        row.adc = forecast.adc
+        row.on_hand += units
+        if expires_on is not None and expires_on <= soon:
+            row.expiring_soon += units
+    used = sum(dispensed.values())
+    if used:
+        window = Period(today - datetime.timedelta(days=WINDOW_DAYS - 1), today)
+        in_stock = window.days - stockout_days(lots, dispensed, period=window)
+        row.adc = Fraction(used, in_stock) if in_stock else Fraction(0)
 
 
 def _ordered_with_totals(rows: Mapping[Pair, Row]) -> list[Row]:

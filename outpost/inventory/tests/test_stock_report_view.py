@@ -23,8 +23,8 @@ from outpost.orgs.models import User
 NOW = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC)
 FEBRUARY = {"period": "custom", "start": "2026-02-01", "end": "2026-02-28"}
 # Session, user, authenticator, staff session, membership (twice), the
-# locations, the categories, then the report's ten.
-PAGE_QUERIES = 18
+# locations, the categories, then the report's three.
+PAGE_QUERIES = 11
 TITLE = "Org-A: stock report, 2026-02-01 – 2026-02-28"
 
 
