@@ -24,7 +24,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from bench.b1_hot_path import card, lookup, open_window, save
-from bench.b2_monthly_reach import BY
+from bench.b2_monthly_reach import BY, REACHED
 from bench.context import Context
 from bench.harness import OUTPOST, Case, Measured
 from bench.scratch import scratch_copy, using
@@ -131,7 +131,7 @@ def _read(ctx: Context, log: Log, done: threading.Event) -> None:
     try:
         while not done.is_set():
             started = time.perf_counter()
-            compute_report(scope_of(ctx.org_ids), ctx.month, BY)
+            compute_report(scope_of(ctx.org_ids), ctx.month, BY, [REACHED])
             log.add("report", time.perf_counter() - started)
     except Exception as error:  # noqa: BLE001 — as above
         with log.lock:

@@ -64,13 +64,13 @@ def contact_cells(
     rules: dict[int, Rule],
 ) -> Cells:
     """Each cell's contact measures, and the total under the key ``()``."""
-    where = _where("d", org_ids, site_ids, period.first, period.last)
+    where = in_scope("d", org_ids, site_ids, period.first, period.last)
     cells: Cells = {}
-    for dims in _with_total(by):
+    for dims in with_total(by):
         sql = _contact_sql(where, org_ids, site_ids, period, dims, rules)
-        for row in _rows(sql):
-            values = [_int(value) for value in row[len(dims) :]]
-            cells[_key(dims, row)] = Counter(dict(zip(CONTACT_MEASURES, values, strict=True)))
+        for row in fetch(sql):
+            values = [as_int(value) for value in row[len(dims) :]]
+            cells[cell_key(dims, row)] = Counter(dict(zip(CONTACT_MEASURES, values, strict=True)))
     return cells
 
 
@@ -88,33 +88,37 @@ def continuity_cells(
     period's first day, since the clients lost have no contact in it.
     """
     before = period.first - datetime.timedelta(days=1)
-    cohort = _where("d", org_ids, site_ids, period.first - datetime.timedelta(cohort_days), before)
-    seen = _where("d", org_ids, site_ids, period.first, period.last)
+    cohort = in_scope(
+        "d", org_ids, site_ids, period.first - datetime.timedelta(cohort_days), before
+    )
+    seen = in_scope("d", org_ids, site_ids, period.first, period.last)
     cells: Cells = {}
-    for dims in _with_total(by):
-        for row in _rows(_continuity_sql(cohort, seen, period.first, dims)):
+    for dims in with_total(by):
+        for row in fetch(_continuity_sql(cohort, seen, period.first, dims)):
             cohort_count, kept = row[len(dims) :]
-            cells[_key(dims, row)] = Counter({"cohort": _int(cohort_count), "kept": _int(kept)})
+            cells[cell_key(dims, row)] = Counter(
+                {"cohort": as_int(cohort_count), "kept": as_int(kept)}
+            )
     return cells
 
 
-def _with_total(by: Sequence[str]) -> list[tuple[str, ...]]:
+def with_total(by: Sequence[str]) -> list[tuple[str, ...]]:
     return [tuple(by), ()] if by else [()]
 
 
-def _key(dims: Sequence[str], row: Sequence[object]) -> Key:
+def cell_key(dims: Sequence[str], row: Sequence[object]) -> Key:
     return tuple(
         str(value)[:7] if dim == d.MONTH else str(value)
         for dim, value in zip(dims, row, strict=False)
     )
 
 
-def _int(value: object) -> int:
+def as_int(value: object) -> int:
     """A count as an int: PostgreSQL sums bigints as numerics, and no rows as NULL."""
     return int(value) if isinstance(value, int | Decimal) else 0
 
 
-def _rows(sql: str) -> list[tuple[object, ...]]:
+def fetch(sql: str) -> list[tuple[object, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return [tuple(row) for row in cursor.fetchall()]
@@ -132,6 +136,15 @@ def _contact_sql(
     rules: dict[int, Rule],
 ) -> str:
     row_columns = _row_columns(dims, always=("org_id",))
+    # A client belongs to one organisation, and so do all their contacts:
+    # with one organisation, or split by organisation, a client is in at
+    # most one row of a cell, and counting rows is a distinct count that
+    # needs no sorting.
+    one_row_each = len(org_ids) == 1 or d.ORG in dims
+    count = "COUNT({})" if one_row_each else "COUNT(DISTINCT {})"
+    # Rows of one client and month at most: their own first day is the
+    # client's first contact in the bucket, with no second grouping.
+    own_first = one_row_each and set(row_columns) <= {"org_id", "month"}
     item_sets = sorted({codes for rule in rules.values() for codes, _ in rule.items}, key=sorted)
     services = sorted({pk for rule in rules.values() for pk in rule.services})
     package_sums = "".join(
@@ -148,7 +161,7 @@ def _contact_sql(
             GROUP BY d.client_id, {_list("d", row_columns)})"""  # noqa: S608
     ]
     bucket = ["month"] if d.MONTH in dims else []
-    if _ages(dims):
+    if by_age(dims) and not own_first:
         parts.append(
             f"""firsts AS (
             SELECT client_id, {_list("", bucket, "0 AS no_bucket")}, MIN(first_day) AS first_day
@@ -159,27 +172,28 @@ def _contact_sql(
             f"MAX(CASE WHEN s.service_type_id = {int(pk)} THEN 1 ELSE 0 END) AS service{int(pk)}"
             for pk in services
         )
-        service_where = _where("s", org_ids, site_ids, period.first, period.last)
+        service_where = in_scope("s", org_ids, site_ids, period.first, period.last)
         parts.append(
             f"""services AS (
             SELECT s.client_id, {_list("s", row_columns)}, {flags}
             FROM contacts_serviceday s WHERE {service_where} AND s.client_id IS NOT NULL
+                 AND s.service_type_id IN ({_ints(services)})
             GROUP BY s.client_id, {_list("s", row_columns)})"""  # noqa: S608
         )
     joins = ["LEFT JOIN clients_client cl ON cl.id = r.client_id"]
-    if _ages(dims):
+    if by_age(dims) and not own_first:
         joins.append(f"LEFT JOIN firsts f ON f.client_id = r.client_id {_on('f', 'r', bucket)}")
     if services:
         joins.append(
             f"LEFT JOIN services sv ON sv.client_id = r.client_id {_on('sv', 'r', row_columns)}"
         )
     if d.GROUP in dims:
-        joins.append(_group_join("r"))
+        joins.append(join_groups("r"))
     new = f"cl.first_contact_date BETWEEN {_date(period.first)} AND {_date(period.last)}"
     if d.MONTH in dims:
         new += f" AND {month_sql('cl.first_contact_date')} = r.month"
     package = _package_condition(rules, item_sets, bool(services))
-    selected = [_dimension(dim, "r", "f.first_day") for dim in dims]
+    selected = [dimension(dim, "r", "r.first_day" if own_first else "f.first_day") for dim in dims]
     measures = [
         "SUM(r.contacts)",
         "SUM(r.returned)",
@@ -187,16 +201,16 @@ def _contact_sql(
         "SUM(r.needles)",
         "SUM(r.naloxone)",
         "SUM(r.condoms)",
-        "COUNT(DISTINCT r.client_id)",
-        f"COUNT(DISTINCT CASE WHEN {new} THEN r.client_id END)",
-        "COUNT(DISTINCT CASE WHEN r.naloxone > 0 THEN r.client_id END)",
-        f"COUNT(DISTINCT CASE WHEN r.client_id IS NOT NULL AND ({package}) THEN r.client_id END)",
+        count.format("r.client_id"),
+        count.format(f"CASE WHEN {new} THEN r.client_id END"),
+        count.format("CASE WHEN r.naloxone > 0 THEN r.client_id END"),
+        count.format(f"CASE WHEN r.client_id IS NOT NULL AND ({package}) THEN r.client_id END"),
     ]
     return f"""
         WITH {", ".join(parts)}
         SELECT {", ".join([*selected, *measures])}
         FROM rows r {" ".join(joins)}
-        {_group_by(dims)}
+        {group_by(dims)}
     """  # noqa: S608 — integers, dates formatted here and fixed names only
 
 
@@ -221,8 +235,8 @@ def _package_condition(
 
 def _continuity_sql(cohort: str, seen: str, first: datetime.date, dims: Sequence[str]) -> str:
     row_columns = _row_columns(dims)
-    group_join = _group_join("c") if d.GROUP in dims else ""
-    selected = [_dimension(dim, "c", _date(first)) for dim in dims]
+    group_join = join_groups("c") if d.GROUP in dims else ""
+    selected = [dimension(dim, "c", _date(first)) for dim in dims]
     counts = ["COUNT(DISTINCT c.client_id)", "COUNT(DISTINCT s.client_id)"]
     return f"""
         WITH cohort AS (
@@ -235,24 +249,26 @@ def _continuity_sql(cohort: str, seen: str, first: datetime.date, dims: Sequence
         FROM cohort c
         LEFT JOIN seen s ON s.client_id = c.client_id {_on("s", "c", row_columns)}
         JOIN clients_client cl ON cl.id = c.client_id {group_join}
-        {_group_by(dims)}
+        {group_by(dims)}
     """  # noqa: S608 — integers, dates formatted here and fixed names only
 
 
 # Pieces ----------------------------------------------------------------------
 
 
-def _where(
+def in_scope(
     alias: str,
     org_ids: Sequence[int],
     site_ids: Sequence[int] | None,
     first: datetime.date,
     last: datetime.date,
+    date_column: str = "date",
 ) -> str:
+    """The rows of the scope's organisations (and sites) dated from ``first`` to ``last``."""
     clauses = [f"{alias}.org_id IN ({_ints(org_ids)})"]
     if site_ids is not None:
         clauses.append(f"{alias}.site_id IN ({_ints(site_ids)})")
-    clauses.append(f"{alias}.date BETWEEN {_date(first)} AND {_date(last)}")
+    clauses.append(f"{alias}.{date_column} BETWEEN {_date(first)} AND {_date(last)}")
     return " AND ".join(clauses)
 
 
@@ -261,11 +277,11 @@ def _row_columns(dims: Sequence[str], always: Sequence[str] = ()) -> list[str]:
     return [*always, *(column for column in columns if column not in always)]
 
 
-def _ages(dims: Sequence[str]) -> bool:
+def by_age(dims: Sequence[str]) -> bool:
     return d.AGE_BAND in dims or d.AGE_BAND_FINE in dims
 
 
-def _dimension(dim: str, rows: str, first_day: str) -> str:
+def dimension(dim: str, rows: str, first_day: str) -> str:
     """The SQL that gives a cell's value of one split, "" where it is not recorded."""
     if dim in ROW_COLUMNS:
         return f"{rows}.{ROW_COLUMNS[dim]}"
@@ -281,11 +297,11 @@ def _dimension(dim: str, rows: str, first_day: str) -> str:
     return f"CASE WHEN cl.id IS NULL THEN '' {bands} ELSE '50+' END"
 
 
-def _group_join(rows: str) -> str:
+def join_groups(rows: str) -> str:
     return f"LEFT JOIN clients_clientgroup g ON g.client_id = {rows}.client_id"
 
 
-def _group_by(dims: Sequence[str]) -> str:
+def group_by(dims: Sequence[str]) -> str:
     # By position, so the split expressions are not written twice.
     return "GROUP BY " + ", ".join(str(n) for n in range(1, len(dims) + 1)) if dims else ""
 

@@ -1050,6 +1050,152 @@ class CombinedSplitTests(IndicatorTestCase):
         )
 
 
+class EventSplitTests(IndicatorTestCase):
+    """Tests, referrals and overdoses in the cells, each counted where it belongs."""
+
+    def test_a_tested_client_counts_in_each_group_at_the_age_of_each_month(self) -> None:
+        """SPEC §3.3: boris (two groups) tested in March, when 25, first seen at 24.
+
+        Split by month, his age is the one on his first contact in March
+        (03-25, 25); over the whole period, on his first contact in it
+        (02-10, 24). Either way he counts once in each of his groups.
+        """
+        rapid_test(
+            self.site, self.worker, self.boris, datetime.date(2026, 3, 25), result=Result.REACTIVE
+        )
+        by_month = self.report(d.MONTH, d.GROUP, d.AGE_BAND)
+        tested = figures_of(by_month)["hiv_tested"]
+        # anna, gleb, vira and boris: 4 clients in 5 cells.
+        self.assertEqual(tested.total, 4)
+        self.assertEqual(
+            filled(tested),
+            {
+                # anna (02-17), gleb (02-20).
+                (FEB, "injects_opioids", "25+"): 2,
+                # anna (03-16); vira (03-12); boris twice.
+                (MAR, "injects_opioids", "25+"): 1,
+                (MAR, "none", "25+"): 1,
+                (MAR, "injects_stimulants", "25+"): 1,
+                (MAR, "chemsex", "25+"): 1,
+            },
+        )
+        whole_period = figures_of(self.report(d.GROUP, d.AGE_BAND))["hiv_tested"]
+        self.assertEqual(whole_period.total, 4)
+        self.assertEqual(
+            filled(whole_period),
+            {
+                ("injects_opioids", "25+"): 2,
+                ("none", "25+"): 1,
+                ("injects_stimulants", "<25"): 1,
+                ("chemsex", "<25"): 1,
+            },
+        )
+
+    def test_a_client_without_a_contact_in_the_period_is_aged_on_each_event_day(self) -> None:
+        """SPEC §3.3 age band, for petro (born 2001-03-05), not seen in the period.
+
+        Handed a self-test in January, he is referred on 02-25 (at 24) and
+        reports his result on 03-10 (at 25), with no visit: each counts at
+        the age on its own day, in both of his groups.
+        """
+        petro = make_person(
+            self.org,
+            self.worker,
+            "Petro",
+            sex=MALE,
+            born=datetime.date(2001, 3, 5),
+            groups=["injects_opioids", "sex_work"],
+        )
+        self_test = item(self.org, "HIV saliva self-test")
+        visit(
+            self.site,
+            self.worker,
+            petro,
+            datetime.date(2026, 1, 20),
+            WINDOW,
+            items=[(self_test, 1)],
+        )
+        refer(self.site, self.worker, petro, datetime.date(2026, 2, 25), Referral.Target.TB)
+        report_self_test(
+            self.site, self.worker, petro, datetime.date(2026, 3, 10), result=Result.NON_REACTIVE
+        )
+        report = self.report(d.MONTH, d.GROUP, d.AGE_BAND)
+        self.assertEqual(
+            {measure: figures_of(report)[measure].total for measure in REFERRAL_MEASURES},
+            # gleb, dana, fedir, ivan and petro; gleb, fedir and ivan.
+            {"referrals": 5, "referrals.completed": 3},
+        )
+        self.assert_cells(
+            report,
+            {
+                # anna, gleb; anna, petro; vira; petro.
+                "hiv_tested": {
+                    (FEB, "injects_opioids", "25+"): 2,
+                    (MAR, "injects_opioids", "25+"): 2,
+                    (MAR, "none", "25+"): 1,
+                    (MAR, "sex_work", "25+"): 1,
+                },
+                # gleb; petro; dana, petro; fedir; ivan.
+                "referrals": {
+                    (FEB, "injects_opioids", "25+"): 1,
+                    (FEB, "injects_opioids", "<25"): 1,
+                    (FEB, "sex_work", "<25"): 2,
+                    (MAR, "injects_opioids", "25+"): 1,
+                    (MAR, "non_injecting", "25+"): 1,
+                },
+                # gleb; fedir; ivan.
+                "referrals.completed": {
+                    (FEB, "injects_opioids", "25+"): 1,
+                    (MAR, "injects_opioids", "25+"): 1,
+                    (MAR, "non_injecting", "25+"): 1,
+                },
+            },
+        )
+        by_age = self.report(d.AGE_BAND)
+        self.assert_cells(
+            by_age,
+            {
+                # anna, vira, gleb, petro (on 03-10).
+                "hiv_tested": {("25+",): 4},
+                # dana, petro (on 02-25); gleb, fedir, ivan.
+                "referrals": {("<25",): 2, ("25+",): 3},
+            },
+        )
+
+    def test_referrals_split_by_channel_give_a_total_and_add_no_cell(self) -> None:
+        """SPEC §3.3: a referral has no channel; tests take their contact's."""
+        report = self.report(d.CHANNEL, d.SEX)
+        figures = figures_of(report)
+        for measure, total in (("referrals", 4), ("referrals.completed", 3)):
+            with self.subTest(measure=measure):
+                self.assertIs(figures[measure].split, False)
+                self.assertEqual((figures[measure].total, figures[measure].cells), (total, {}))
+        # No cell without a channel, as referrals would make.
+        self.assertNotIn(NOT_RECORDED, {channel for channel, _ in report.keys})
+        self.assert_cells(
+            report,
+            # anna (P6), vira (her self-test of P3); anna (P13); gleb (P7).
+            {"hiv_tested": {(WINDOW, FEMALE): 2, (BUS, FEMALE): 1, (ROOM, MALE): 1}},
+        )
+
+    def test_overdoses_split_by_site_and_month(self) -> None:
+        """SPEC §3.3: place and time together; each incident in one cell."""
+        report = self.report(d.SITE, d.MONTH)
+        sumy, konotop = self.sumy, self.konotop
+        self.assert_cells(
+            report,
+            {
+                # S 02-20; S 03-08; K 03-15, 03-28.
+                "overdoses": {(sumy, FEB): 1, (sumy, MAR): 1, (konotop, MAR): 2},
+                "overdoses.recovered": {(sumy, FEB): 1, (konotop, MAR): 1},
+                "overdoses.hospital": {(sumy, MAR): 1},
+                "overdoses.pending": {(konotop, MAR): 1},
+                "overdoses.naloxone_doses": {(sumy, FEB): 2, (sumy, MAR): 1},
+            },
+        )
+        self.assertEqual(figures_of(report)["overdoses"].total, 4)
+
+
 class DistinctCountTests(IndicatorTestCase):
     def test_a_distinct_count_is_never_summed_across_channels(self) -> None:
         """SPEC §3.3: a client seen on two channels counts once in each and once in all.
@@ -1154,28 +1300,29 @@ class SmallNumbersTests(IndicatorTestCase):
         self.assertEqual(by_id["overdoses"]["cells"], [])
 
 
-# Package rules (2), contacts, tests, referrals, overdoses, continuity, syringes
-# per person (2): the queries of a report without splits.
-NO_SPLIT = 9
+# Package rules (2), contacts, tests and referrals, overdoses, continuity,
+# syringes per person (2): the queries of a report without splits.
+NO_SPLIT = 8
 
 
 class QueryCountTests(IndicatorTestCase):
     def test_a_report_takes_a_number_of_queries_set_by_its_splits_alone(self) -> None:
         """Docs: a fixed number of queries, whatever the data.
 
-        Without splits, one statement gives the contact measures and one
-        continuity; with splits, each has a second for the cells (continuity
-        none when split by month); an age split reads the first contacts of
-        the clients tested or referred, a group split their groups.
+        Without splits, one statement gives the contact measures, one the
+        tests and referrals, and one continuity; with splits, each has a
+        second for the cells (continuity none when split by month).
+        Overdoses take one statement either way.
         """
         cases = [
             ((), NO_SPLIT),
-            ((d.SEX,), NO_SPLIT + 2),
-            ((d.MONTH, d.CHANNEL), NO_SPLIT + 1),
+            ((d.SEX,), NO_SPLIT + 3),
+            ((d.MONTH, d.CHANNEL), NO_SPLIT + 2),
             ((d.SEX, d.AGE_BAND, d.SITE, d.ORG), NO_SPLIT + 3),
             ((d.GROUP,), NO_SPLIT + 3),
-            ((d.SEX, d.AGE_BAND, d.GROUP, d.CHANNEL, d.SITE, d.MONTH), NO_SPLIT + 3),
-            (d.DIMENSIONS, NO_SPLIT + 3),
+            ((d.SEX, d.AGE_BAND, d.GROUP, d.CHANNEL, d.SITE, d.MONTH), NO_SPLIT + 2),
+            (d.DIMENSIONS, NO_SPLIT + 2),
+            ((d.SITE, d.MONTH), NO_SPLIT + 2),
         ]
         for by, queries in cases:
             with self.subTest(by=by), self.assertNumQueries(queries):
@@ -1183,5 +1330,46 @@ class QueryCountTests(IndicatorTestCase):
 
     def test_more_data_and_a_longer_period_take_no_more_queries(self) -> None:
         year = Period(datetime.date(2025, 4, 1), PERIOD.last)
-        with self.assertNumQueries(NO_SPLIT + 3):
+        with self.assertNumQueries(NO_SPLIT + 2):
             compute_report(scope_of([self.org.pk, self.other_org.pk]), year, d.DIMENSIONS)
+
+
+class MeasureChoiceTests(IndicatorTestCase):
+    """A report of some measures only gives each of them as the full report does."""
+
+    CHOICES = (
+        ("clients_reached",),
+        ("package_reached", "syringes_returned.rate"),
+        ("hiv_tested", "referrals.completed"),
+        ("overdoses", "continuity"),
+        ("syringes_per_pwid",),
+    )
+
+    def test_each_measure_chosen_equals_its_figure_in_the_full_report(self) -> None:
+        both = [self.org.pk, self.other_org.pk]
+        for by in [(), (d.SEX,), (d.MONTH, d.ORG, d.SEX, d.AGE_BAND), (d.GROUP, d.SITE)]:
+            full = figures_of(compute_report(scope_of(both), PERIOD, by))
+            for chosen in self.CHOICES:
+                with self.subTest(by=by, chosen=chosen):
+                    report = compute_report(scope_of(both), PERIOD, by, chosen)
+                    self.assertEqual([f.measure.id for f in report.figures], list(chosen))
+                    for figure in report.figures:
+                        expected = full[figure.measure.id]
+                        self.assertEqual(figure.total, expected.total)
+                        self.assertEqual(filled(figure), filled(expected))
+                        self.assertEqual(counted(figure.basis), counted(expected.basis))
+
+    def test_clients_reached_alone_takes_one_statement_per_set_of_splits(self) -> None:
+        with self.assertNumQueries(1):
+            compute_report(scope_of([self.org.pk]), PERIOD, (), ["clients_reached"])
+        with self.assertNumQueries(2):
+            compute_report(scope_of([self.org.pk]), PERIOD, (d.MONTH,), ["clients_reached"])
+
+    def test_an_unknown_measure_is_refused(self) -> None:
+        with self.assertRaises(ValueError):
+            compute_report(scope_of([self.org.pk]), PERIOD, (), ["clients_reachd"])
+
+
+def counted(basis: Mapping[Key, tuple[int, int]]) -> dict[Key, tuple[int, int]]:
+    """The bases of a ratio's cells, without the cells of nothing over nothing."""
+    return {key: pair for key, pair in basis.items() if pair != (0, 0)}

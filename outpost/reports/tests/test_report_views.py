@@ -33,14 +33,15 @@ Params = Mapping[str, str | int | list[str]]
 Q1: Params = {"period": "quarter", "year": "2026", "quarter": "1"}
 Q1_PERIOD = Period(datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
 # Sign-in and membership (6), the sites (1), the donor codes (1), the report
-# and the chart's report by month (9 + 1 each: outpost.reports.indicators).
-PAGE_QUERIES = 6 + 1 + 1 + 9 + 10
+# (8) and the chart's report by month (8 + 2 for the cells of the contacts
+# and of the tests and referrals: outpost.reports.indicators).
+PAGE_QUERIES = 6 + 1 + 1 + 8 + 10
 # Split by sex, age band and channel: the report takes 3 more (cells of the
-# contacts and of continuity, first contacts for ages), the chart's report
-# by sex 2 more.
+# contacts, of the tests and referrals, and of continuity), the chart's
+# report by sex 1 more than by month (continuity's cells).
 SPLIT_PAGE_QUERIES = PAGE_QUERIES + 3 + 1
 # Without the chart, with the audit entry (3).
-EXPORT_QUERIES = 6 + 1 + 1 + 9 + 3
+EXPORT_QUERIES = 6 + 1 + 1 + 8 + 3
 SPLIT = {**Q1, "by": ["sex", "age_band", "channel"]}
 
 
