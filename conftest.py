@@ -25,6 +25,19 @@ def pytest_configure(config: pytest.Config) -> None:
     # Tests compare English source text; pages in uk and ru are tested by
     # asking for them explicitly.
     settings.LANGUAGE_CODE = "en"
+    # The settings' file cache is shared by every process on the machine,
+    # and test databases reuse record ids: each process keeps its own.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Start every test with nothing cached (the dashboard keeps its figures)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

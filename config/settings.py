@@ -254,6 +254,22 @@ BACKUP_DIR = Path(env_str("BACKUP_DIR", default=str(BASE_DIR / "var" / "backups"
 # Uploaded import files, kept only until their import has run (docs/import.md).
 IMPORT_DIR = Path(env_str("IMPORT_DIR", default=str(BASE_DIR / "var" / "imports")))
 
+# https://docs.djangoproject.com/en/5.2/topics/cache/ — the reports
+# dashboard keeps its figures here for a few minutes (reports.dashboard).
+# Files by default: unlike local memory, one cache for every gunicorn
+# worker (one computation serves them all, and "refresh now" reaches them
+# all); unlike a database cache, no createcachetable step and no SQLite
+# write lock taken from the people saving contacts. Keep CACHE_DIR private
+# to Outpost's user: Django reads pickles from it. Several application
+# servers each keep their own (docs/scaling.md).
+CACHE_DIR = Path(env_str("CACHE_DIR", default=str(BASE_DIR / "var" / "cache")))
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": CACHE_DIR,
+    }
+}
+
 # Retention limits (docs/security.md).
 CONTACT_DETAILS_RETENTION_DAYS = env_int("CONTACT_DETAILS_RETENTION_DAYS", default=180)
 DELIVERY_ADDRESS_RETENTION_DAYS = env_int("DELIVERY_ADDRESS_RETENTION_DAYS", default=7)

@@ -1,8 +1,8 @@
 """The reports dashboard on a phone, in headless Chromium.
 
 A manager opens the dashboard 390 px wide: every chart is drawn by
-Chart.js, the strict CSP raises no complaint, and the page never scrolls
-sideways.
+Chart.js, the strict CSP raises no complaint, the page never scrolls
+sideways, and "Refresh now" brings the page back with its figures.
 """
 
 import datetime
@@ -79,5 +79,10 @@ def test_manager_reads_every_chart_on_a_phone_without_errors(
     expect(page.locator("canvas[data-chart]")).to_have_count(CHARTS)
     page.wait_for_function(ALL_DRAWN)
     expect(page.get_by_test_id("stock")).to_contain_text("Naloxone")
+    expect(page.get_by_test_id("as-of")).to_contain_text("Figures as of")
     assert page.evaluate(SCROLLS_SIDEWAYS) is False
+
+    page.get_by_role("button", name="Refresh now").click()
+    expect(page).to_have_url(f"{live_server.url}/reports/")
+    expect(page.locator("canvas[data-chart]")).to_have_count(CHARTS)
     assert errors == [], errors

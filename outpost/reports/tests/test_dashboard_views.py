@@ -1,16 +1,22 @@
 """The reports dashboard: twelve months of trends, headline figures, cascade, stock.
 
 The clock stands at noon of the shared test day, 2 March 2026, so the
-twelve months run from April 2025 to March 2026 (so far).
+twelve months run from April 2025 to March 2026 (so far). The figures are
+kept in the cache for minutes: a test that changes the data after a first
+look moves the clock past that (``after_refresh``).
 """
 
+import dataclasses
 import datetime
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 from unittest import mock
 
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test import SimpleTestCase
 from django.test.utils import CaptureQueriesContext
@@ -29,8 +35,18 @@ from outpost.core.tests.base import (
 )
 from outpost.inventory.actions import dispense_stock, store_of
 from outpost.orgs.models import Site, User
+from outpost.reports import dashboard
 from outpost.reports.charts import Chart, Series
-from outpost.reports.dashboard import axis_label, months_ending
+from outpost.reports.dashboard import (
+    FRESH_MINUTES,
+    Asked,
+    Counts,
+    Figures,
+    axis_label,
+    cached_figures,
+    compute_figures,
+    months_ending,
+)
 from outpost.reports.indicators import Report, compute_report, scope_of
 from outpost.reports.tests.factories import item, make_person, rapid_test, stock_everything, visit
 from outpost.testing.models import Result
@@ -46,11 +62,9 @@ MONTH_KEYS = [f"2025-{month:02d}" for month in range(4, 13)] + [
 ]
 URL = reverse("reports:dashboard")
 CHART_DATA = re.compile(r'<script id="([\w-]+)-data" type="application/json">(.*?)</script>', re.S)
-# Session, user, device, staff session, membership (twice), the sites;
-# the reports by month and channel and by month (10 each) and for
-# continuity (9); six for the HIV cascade; the locations and six for their
-# forecast.
-DASHBOARD_QUERIES = 7 + 10 + 10 + 9 + 6 + 1 + 6
+# Session, user, device, staff session, membership (twice), the sites: all
+# a page with its figures in the cache takes.
+PAGE_QUERIES = 7
 
 
 def charts_of(response: "TestResponse") -> dict[str, dict[str, object]]:
@@ -133,6 +147,12 @@ class DashboardTests(BaseTestCase):
         self.client.force_login(user)
         return self.client.get(URL, query)
 
+    @contextmanager
+    def after_refresh(self) -> Iterator[None]:
+        """The clock just past the time the kept figures are fresh for."""
+        with time_machine.travel(NOON + datetime.timedelta(minutes=FRESH_MINUTES, seconds=1)):
+            yield
+
     # Who may see it -----------------------------------------------------
 
     def test_m_and_e_officer_and_manager_see_the_dashboard(self) -> None:
@@ -152,6 +172,10 @@ class DashboardTests(BaseTestCase):
         self.assertEqual(self.get(self.manager, site="nonsense").status_code, 404)
 
     def test_another_organisations_manager_sees_none_of_our_contacts(self) -> None:
+        # Our figures are in the cache first, for the same day, role and scope.
+        self.assertEqual(
+            sum(series(charts_of(self.get(self.manager))["contacts-by-channel"], "Window")), 5
+        )
         response = self.get(self.manager_b)
         contacts = charts_of(response)["contacts-by-channel"]
         self.assertEqual(series(contacts, "Window"), [0] * 10 + [1, 0])
@@ -203,6 +227,7 @@ class DashboardTests(BaseTestCase):
         self.assertEqual(series(chart, "All channels"), [1] + [0] * 11)
 
     def test_a_site_narrows_every_figure_to_it(self) -> None:
+        self.get(self.officer)  # the whole organisation's figures in the cache
         charts = charts_of(self.get(self.officer, site=str(self.bus_stop.pk)))
         self.assertEqual(series(charts["contacts-by-channel"], "Window"), [0] * 11 + [1])
 
@@ -239,7 +264,8 @@ class DashboardTests(BaseTestCase):
             datetime.date(2026, 1, 10),
             result=Result.NON_REACTIVE,
         )
-        response = self.get(self.officer)
+        with self.after_refresh():
+            response = self.get(self.officer)
         self.assertContains(response, 'data-testid="cascade"')
         chart = charts_of(response)["hiv-cascade"]
         datasets = chart["datasets"]
@@ -254,6 +280,8 @@ class DashboardTests(BaseTestCase):
             datetime.date(2026, 1, 10),
             result=Result.NON_REACTIVE,
         )
+        # The manager's figures, with the cascade, are in the cache first.
+        self.assertContains(self.get(self.manager), 'data-testid="cascade"')
         without = {Role.ME_OFFICER: ROLE_PERMS[Role.ME_OFFICER] - {Perm.VIEW_CASCADE}}
         with mock.patch.dict(ROLE_PERMS, without):
             self.assertNotContains(self.get(self.officer), 'data-testid="cascade"')
@@ -261,18 +289,21 @@ class DashboardTests(BaseTestCase):
     def test_stock_at_risk_appears_only_when_an_item_runs_out(self) -> None:
         self.assertNotContains(self.get(self.officer), 'data-testid="stock"')
         self.run_down_naloxone()
-        response = self.get(self.officer)
+        with self.after_refresh():
+            response = self.get(self.officer)
         self.assertContains(response, 'data-testid="stock"')
         self.assertContains(response, reverse("inventory:location", args=[store_of(self.site).pk]))
 
     def test_stock_at_risk_is_hidden_from_a_role_without_the_stock(self) -> None:
         self.run_down_naloxone()
+        self.assertContains(self.get(self.manager), 'data-testid="stock"')
         without = {Role.ME_OFFICER: ROLE_PERMS[Role.ME_OFFICER] - {Perm.VIEW_STOCK}}
         with mock.patch.dict(ROLE_PERMS, without):
             self.assertNotContains(self.get(self.officer), 'data-testid="stock"')
 
     def test_stock_at_risk_of_another_site_is_left_out_when_a_site_is_chosen(self) -> None:
         self.run_down_naloxone()
+        self.assertContains(self.get(self.officer), 'data-testid="stock"')
         response = self.get(self.officer, site=str(self.bus_stop.pk))
         self.assertNotContains(response, 'data-testid="stock"')
 
@@ -302,18 +333,17 @@ class DashboardTests(BaseTestCase):
 
     def test_the_query_count_is_fixed_with_data_and_without(self) -> None:
         self.client.force_login(self.officer)
-        with self.assertNumQueries(DASHBOARD_QUERIES):
-            self.client.get(URL)
-        with self.assertNumQueries(DASHBOARD_QUERIES):
-            self.client.get(URL, {"site": str(self.bus_stop.pk)})
+        cold = self.queries_of_a_cold_page()
+        self.assertEqual(self.queries_of_a_cold_page({"site": str(self.bus_stop.pk)}), cold)
         rapid_test(
             self.site, self.worker, self.anna, datetime.date(2026, 1, 10), result=Result.REACTIVE
         )
         self.run_down_naloxone()
-        with self.assertNumQueries(DASHBOARD_QUERIES):
-            self.client.get(URL)
+        self.assertEqual(self.queries_of_a_cold_page(), cold)
 
     def test_a_new_organisation_with_nothing_recorded_takes_as_many_queries(self) -> None:
+        self.client.force_login(self.officer)
+        cold = self.queries_of_a_cold_page()
         new_org = make_org("org-c")
         make_site(new_org, "First room")
         self.client.force_login(make_staff(new_org, "officer-c", Role.ME_OFFICER))
@@ -322,7 +352,175 @@ class DashboardTests(BaseTestCase):
         self.assertEqual(response.status_code, 200)
         # One fewer: with no stock anywhere the forecast has no items to
         # fetch (inventory.forecast skips that query).
-        self.assertEqual(len(empty), DASHBOARD_QUERIES - 1)
+        self.assertEqual(len(empty), cold - 1)
+
+    def test_a_page_with_its_figures_kept_takes_only_the_pages_own_queries(self) -> None:
+        self.client.force_login(self.officer)
+        cold = self.queries_of_a_cold_page()
+        self.assertGreater(cold, PAGE_QUERIES + 10)
+        with self.assertNumQueries(PAGE_QUERIES):
+            self.assertEqual(self.client.get(URL).status_code, 200)
+
+    def queries_of_a_cold_page(self, query: dict[str, str] | None = None) -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(self.client.get(URL, query).status_code, 200)
+        return len(queries)
+
+    # The cached figures ------------------------------------------------------------
+
+    def asked(self, **changes: object) -> Asked:
+        """What the officer's dashboard of the whole organisation asks for today."""
+        fields: dict[str, object] = {
+            "org_id": self.org.pk,
+            "site_id": None,
+            "today": TODAY,
+            "with_cascade": True,
+            "with_stock": True,
+        }
+        return Asked(**{**fields, **changes})  # type: ignore[arg-type]  # the fields above
+
+    def test_the_page_shows_the_figures_in_the_cache(self) -> None:
+        figures = compute_figures(self.asked())
+        contacts = figures.by_month["contacts"]
+        doctored = Counts(contacts.total, {**contacts.cells, ("2026-02",): 4242}, contacts.basis)
+        by_month = {**figures.by_month, "contacts": doctored}
+        cache.set(self.asked().cache_key, dataclasses.replace(figures, by_month=by_month))
+        response = self.get(self.officer)
+        self.assertEqual(response.context["board"].headlines[0].last_month, "4242")
+        self.assertIsInstance(cache.get(self.asked().cache_key), Figures)
+
+    def test_a_new_contact_shows_once_the_figures_are_refreshed(self) -> None:
+        self.assertEqual(self.contacts_so_far(), "1")
+        visit(self.site, self.worker, self.anna, TODAY, Channel.WINDOW, hour=11)
+        self.assertEqual(self.contacts_so_far(), "1")
+        with time_machine.travel(NOON + datetime.timedelta(minutes=FRESH_MINUTES - 1)):
+            self.assertEqual(self.contacts_so_far(), "1")
+        with self.after_refresh():
+            self.assertEqual(self.contacts_so_far(), "2")
+
+    def test_a_manager_can_refresh_the_figures_now(self) -> None:
+        self.assertEqual(self.contacts_so_far(self.manager), "1")
+        self.assertContains(self.get(self.manager), "Refresh now")
+        visit(self.site, self.worker, self.anna, TODAY, Channel.WINDOW, hour=11)
+        response = self.client.post(URL)
+        self.assertRedirects(response, URL, fetch_redirect_response=False)
+        self.assertEqual(self.contacts_so_far(self.manager), "2")
+
+    def test_a_refresh_keeps_the_site_chosen(self) -> None:
+        self.client.force_login(self.manager)
+        query = f"?site={self.bus_stop.pk}"
+        response = self.client.post(URL + query)
+        self.assertRedirects(response, URL + query, fetch_redirect_response=False)
+
+    def test_an_m_and_e_officer_cannot_refresh_them(self) -> None:
+        self.assertEqual(self.contacts_so_far(), "1")
+        self.assertNotContains(self.get(self.officer), "Refresh now")
+        visit(self.site, self.worker, self.anna, TODAY, Channel.WINDOW, hour=11)
+        self.assertEqual(self.client.post(URL).status_code, 302)
+        self.assertEqual(self.contacts_so_far(), "1")
+
+    def test_the_kept_figures_are_worded_in_each_readers_language(self) -> None:
+        self.assertContains(self.get(self.officer), "February 2026")
+        self.officer.language = "uk"
+        self.officer.save(update_fields=["language"])
+        self.client.force_login(self.officer)
+        with self.assertNumQueries(PAGE_QUERIES):
+            response = self.client.get(URL)
+        self.assertContains(response, "Лютий 2026")
+        self.assertNotContains(response, "February 2026")
+
+    def test_each_organisation_site_and_role_has_figures_of_its_own(self) -> None:
+        self.get(self.officer)
+        self.get(self.manager_b)
+        self.get(self.officer, site=str(self.bus_stop.pk))
+        without = {Role.ME_OFFICER: ROLE_PERMS[Role.ME_OFFICER] - {Perm.VIEW_STOCK}}
+        with mock.patch.dict(ROLE_PERMS, without):
+            self.get(self.officer)
+        kept = {
+            "ours": self.asked(),
+            "theirs": self.asked(org_id=self.other_org.pk),
+            "bus stop": self.asked(site_id=self.bus_stop.pk),
+            "no stock": self.asked(with_stock=False),
+        }
+        self.assertEqual(len({asked.cache_key for asked in kept.values()}), 4)
+        totals = {
+            name: cache.get(asked.cache_key).by_month["contacts"].total
+            for name, asked in kept.items()
+        }
+        self.assertEqual(totals, {"ours": 6, "theirs": 1, "bus stop": 1, "no stock": 6})
+        self.assertIsNone(cache.get(self.asked(with_stock=False).cache_key).stock)
+
+    def test_the_page_says_when_the_figures_were_computed(self) -> None:
+        self.assertContains(
+            self.get(self.officer), "Figures as of noon; they refresh every 5 minutes."
+        )
+        visit(self.site, self.worker, self.anna, TODAY, Channel.WINDOW, hour=11)
+        # 10:45 UTC is 12:45 at the officer's site, in Kyiv.
+        with time_machine.travel(NOON + datetime.timedelta(minutes=45)):
+            self.assertContains(self.get(self.officer), "Figures as of 12:45 p.m.;")
+
+    def contacts_so_far(self, user: User | None = None) -> str:
+        """This month's contacts on the headline, as the page shows them."""
+        response = self.get(user or self.officer)
+        return str(response.context["board"].headlines[0].so_far)
+
+
+class FiguresCacheTests(SimpleTestCase):
+    """Two requests at once with the figures stale or missing: one computes."""
+
+    asked = Asked(org_id=1, site_id=None, today=TODAY, with_cascade=True, with_stock=True)
+
+    def setUp(self) -> None:
+        cache.clear()
+        self.addCleanup(cache.clear)
+
+    def figures(self, computed_at: datetime.datetime) -> Figures:
+        return Figures(computed_at, {}, {}, {}, cascade=None, stock=None)
+
+    def test_every_part_of_what_is_asked_is_in_the_key(self) -> None:
+        others = [
+            Asked(2, None, TODAY, True, True),
+            Asked(1, 3, TODAY, True, True),
+            Asked(1, None, TODAY + datetime.timedelta(days=1), True, True),
+            Asked(1, None, TODAY, False, True),
+            Asked(1, None, TODAY, True, False),
+        ]
+        keys = {self.asked.cache_key, *(asked.cache_key for asked in others)}
+        self.assertEqual(len(keys), 6)
+
+    @time_machine.travel(NOON, tick=False)
+    def test_stale_figures_are_shown_while_another_request_computes(self) -> None:
+        stale = self.figures(NOON - datetime.timedelta(minutes=FRESH_MINUTES + 1))
+        cache.set(self.asked.cache_key, stale)
+        cache.add(self.asked.cache_key + ":computing", True)
+        with mock.patch.object(dashboard, "compute_figures") as compute:
+            self.assertEqual(cached_figures(self.asked), stale)
+        compute.assert_not_called()
+
+    @time_machine.travel(NOON, tick=False)
+    def test_with_none_kept_a_request_waits_for_the_one_computing(self) -> None:
+        fresh = self.figures(NOON)
+        cache.add(self.asked.cache_key + ":computing", True)
+
+        def the_other_request_is_done(seconds: float) -> None:
+            cache.set(self.asked.cache_key, fresh)
+
+        with (
+            mock.patch.object(dashboard, "compute_figures") as compute,
+            mock.patch("outpost.reports.dashboard.time.sleep", the_other_request_is_done),
+        ):
+            self.assertEqual(cached_figures(self.asked), fresh)
+        compute.assert_not_called()
+
+    @time_machine.travel(NOON, tick=False)
+    def test_stale_figures_with_nobody_computing_are_computed_again(self) -> None:
+        cache.set(self.asked.cache_key, self.figures(NOON - datetime.timedelta(minutes=6)))
+        fresh = self.figures(NOON)
+        with mock.patch.object(dashboard, "compute_figures", return_value=fresh):
+            self.assertEqual(cached_figures(self.asked), fresh)
+        self.assertEqual(cache.get(self.asked.cache_key), fresh)
+        self.assertFalse(cache.has_key(self.asked.cache_key + ":computing"))
 
 
 class MonthLabelAndTableTests(SimpleTestCase):
